@@ -1,0 +1,1 @@
+"""The working-day calendar as stored and edited by operators."""

@@ -1,0 +1,1 @@
+"""Pure domain core: no database, web or network imports."""

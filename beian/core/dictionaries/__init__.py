@@ -1,0 +1,1 @@
+"""Reference dictionaries: subject, certificate, service and pre-approval types; districts."""

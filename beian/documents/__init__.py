@@ -1,0 +1,1 @@
+"""Uploaded documents: the upload gate, storage, document and photo checks."""

@@ -1,0 +1,1 @@
+"""Face-check tasks of mini-program principals."""

@@ -1,0 +1,1 @@
+"""Filings: records, history and the lifecycle service."""

@@ -1,0 +1,1 @@
+"""Notifications: the outbox, the in-site inbox, template webhooks and SMS."""

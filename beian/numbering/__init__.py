@@ -1,0 +1,1 @@
+"""Filing numbers: issued once, never reused, never skipped."""

@@ -1,0 +1,3 @@
+"""Database models of this feature."""
+
+from __future__ import annotations

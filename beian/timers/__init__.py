@@ -1,0 +1,1 @@
+"""Durable timers: deadlines stored as rows that workers claim when due."""
