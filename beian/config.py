@@ -17,6 +17,8 @@ class Settings:
     storage_dir: Path = field(default_factory=lambda: Path(_env("STORAGE_DIR", "storage")))
     # Secret used to sign template-message webhooks (HMAC-SHA256).
     webhook_secret: str = field(default_factory=lambda: _env("WEBHOOK_SECRET", "dev-secret"))
+    # Pepper for verification-code hashes; set a long random value in production.
+    secret_key: str = field(default_factory=lambda: _env("SECRET_KEY", "dev-only-secret-key"))
     # Where the development SMS gateway keeps its outbox ("local") or a real gateway name.
     sms_gateway: str = field(default_factory=lambda: _env("SMS_GATEWAY", "local"))
 

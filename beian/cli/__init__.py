@@ -16,6 +16,8 @@ FEATURE_COMMANDS = (
     "beian.notifications.cli",
     "beian.documents.cli",
     "beian.filings.cli",
+    "beian.cli.worker_commands",
+    "beian.demo",
 )
 
 

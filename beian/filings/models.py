@@ -1,3 +1,139 @@
-"""Database models of this feature."""
+"""Filing records, their history, the people named in them, SMS challenges and review calls."""
 
 from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from beian.db import Base
+from beian.db.types import UtcDateTime
+
+
+class Filing(Base):
+    """One application for one mini-program, through its whole lifecycle."""
+
+    __tablename__ = "filings"
+    __table_args__ = (
+        Index("ix_filings_status_deadline", "status", "deadline_at"),
+        Index("ix_filings_province_status_deadline", "province", "status", "deadline_at"),
+        Index("ix_filings_applicant", "applicant", "created_at"),
+        Index("ix_filings_subject_key_status", "subject_key", "status"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    # "new" for a first filing, "change" for a change of a filed record (`replaces_id`).
+    kind: Mapped[str] = mapped_column(String(10), default="new")
+    replaces_id: Mapped[str | None] = mapped_column(ForeignKey("filings.id"), default=None)
+    applicant: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(24))
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The document as last submitted: an unchanged resubmission after an SMS failure
+    # skips the platform (SPEC §2), which needs the submitted copy to compare with.
+    submitted_document: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    # Denormalised from the document for queues, rules and the public query.
+    province: Mapped[str | None] = mapped_column(String(6), default=None)
+    subject_key: Mapped[str | None] = mapped_column(String(80), default=None)
+    subject_name: Mapped[str | None] = mapped_column(String(200), default=None)
+    applet_name: Mapped[str | None] = mapped_column(String(100), default=None)
+    appid: Mapped[str | None] = mapped_column(String(64), default=None)
+    # Latest rejection: list of {key_name, error, suggest, field}.
+    audit_data: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, default=None)
+    # Field paths the applicant may change after a rejection (None: everything).
+    unlocked_fields: Mapped[list[str] | None] = mapped_column(JSON, default=None)
+    record_number: Mapped[str | None] = mapped_column(String(60), default=None, unique=True)
+    stage_started_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    deadline_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    deadline_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    overdue: Mapped[bool] = mapped_column(Boolean, default=False)
+    claimed_by: Mapped[str | None] = mapped_column(String(64), default=None)
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    filed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    # Optimistic lock: two reviewers acting at once cannot both win.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    history: Mapped[list[FilingEvent]] = relationship(
+        back_populates="filing", order_by="FilingEvent.id", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class FilingEvent(Base):
+    """One recorded move: who, when, from, to, why. Append-only."""
+
+    __tablename__ = "filing_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    filing_id: Mapped[str] = mapped_column(ForeignKey("filings.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    actor: Mapped[str] = mapped_column(String(64))
+    event: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str] = mapped_column(String(24))
+    to_status: Mapped[str] = mapped_column(String(24))
+    reason: Mapped[str | None] = mapped_column(Text, default=None)
+    deadline_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+
+    filing: Mapped[Filing] = relationship(back_populates="history")
+
+
+class FilingPerson(Base):
+    """A principal named in a filing, kept for the one-phone-one-person rule across filings."""
+
+    __tablename__ = "filing_people"
+    __table_args__ = (Index("ix_filing_people_mobile", "mobile"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    filing_id: Mapped[str] = mapped_column(ForeignKey("filings.id"), index=True)
+    role: Mapped[str] = mapped_column(String(10))  # "subject" or "applet"
+    certificate_number: Mapped[str] = mapped_column(String(40))
+    mobile: Mapped[str] = mapped_column(String(20))
+
+
+class SmsChallenge(Base):
+    """A verification code texted to one phone for one filing (verification or cancellation)."""
+
+    __tablename__ = "sms_challenges"
+    __table_args__ = (Index("ix_sms_challenges_phone_status", "phone", "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    filing_id: Mapped[str] = mapped_column(ForeignKey("filings.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(10))  # "verify" or "cancel"
+    # Which principals this phone stands for: "subject", "applet" or "subject,applet".
+    roles: Mapped[str] = mapped_column(String(20))
+    phone: Mapped[str] = mapped_column(String(20))
+    certificate_number: Mapped[str] = mapped_column(String(40))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(10))  # waiting, verified, failed, void
+    sent_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    window_ends_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    wrong_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    resends: Mapped[int] = mapped_column(Integer, default=0)
+    verified_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+
+
+class VerificationCall(Base):
+    """A reviewer's phone call to a principal during platform review."""
+
+    __tablename__ = "verification_calls"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    filing_id: Mapped[str] = mapped_column(ForeignKey("filings.id"), index=True)
+    reviewer: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    principal: Mapped[str] = mapped_column(String(10))  # "subject" or "applet"
+    outcome: Mapped[str] = mapped_column(String(20))  # reached, no_answer, mismatch
+    note: Mapped[str] = mapped_column(Text, default="")

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from beian.db import Base
+from beian.db.types import UtcDateTime
 
 
 class Timer(Base):
@@ -23,10 +24,10 @@ class Timer(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(40))
     key: Mapped[str] = mapped_column(String(120))
-    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime())
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    fired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
-    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    fired_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(500), default=None)

@@ -1,0 +1,228 @@
+"""The applicant's side of a filing: save, submit, withdraw, resubmit, cancel, change.
+
+Each public function is one action in the caller's transaction: check, change state through
+`lifecycle.move`, and let the move write history, timers and notifications.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from beian.core.precheck import precheck
+from beian.core.workflow import EDITABLE, Event, Status
+from beian.filings import verification
+from beian.filings.documents import changed_paths, denormalise, people
+from beian.filings.errors import (
+    LOCKED_FIELD,
+    Conflict,
+    FilingError,
+    NotFound,
+    PrecheckFailed,
+)
+from beian.filings.lifecycle import move, require_move
+from beian.filings.models import Filing, FilingPerson
+from beian.filings.registry import DatabaseRegistry
+
+MAX_DOCUMENT_BYTES = 200_000
+
+
+def get_filing(session: Session, filing_id: str) -> Filing:
+    """The filing, or NotFound."""
+    filing = session.get(Filing, filing_id) if isinstance(filing_id, str) else None
+    if filing is None:
+        raise NotFound()
+    return filing
+
+
+def own_filing(session: Session, filing_id: str, applicant: str) -> Filing:
+    """The applicant's own filing; another applicant's reads as not found."""
+    filing = get_filing(session, filing_id)
+    if filing.applicant != applicant:
+        raise NotFound()
+    return filing
+
+
+def check(session: Session, filing: Filing, *, now: datetime) -> list[dict[str, Any]]:
+    """Run the full pre-check on the filing's current document."""
+    ignore = {filing.id} | ({filing.replaces_id} if filing.replaces_id else set())
+    registry = DatabaseRegistry(session, now=now, ignore=ignore)
+    findings = precheck(filing.document, now=now, registry=registry, filing_id=filing.id)
+    return [finding.to_dict() for finding in findings]
+
+
+def create_filing(
+    session: Session, *, applicant: str, document: dict[str, Any], now: datetime
+) -> tuple[Filing, list[dict[str, Any]]]:
+    """Save a new draft and return it with its pre-check findings."""
+    _check_shape(document)
+    filing = Filing(
+        id=secrets.token_hex(8),
+        kind="new",
+        applicant=applicant,
+        status=Status.DRAFT.value,
+        document=document,
+        created_at=now,
+        updated_at=now,
+        stage_started_at=now,
+    )
+    denormalise(filing)
+    session.add(filing)
+    session.flush()
+    return filing, check(session, filing, now=now)
+
+
+def update_filing(
+    session: Session, *, filing_id: str, applicant: str, document: dict[str, Any], now: datetime
+) -> tuple[Filing, list[dict[str, Any]]]:
+    """Replace the document of an editable filing; after a rejection only the named fields."""
+    _check_shape(document)
+    filing = own_filing(session, filing_id, applicant)
+    if Status(filing.status) not in EDITABLE:
+        raise Conflict(
+            f"当前状态「{filing.status}」下不能修改备案信息",
+            suggest="审核中的备案请先撤回；已备案的记录请申请变更",
+            field="status",
+        )
+    if filing.unlocked_fields is not None:
+        locked = [
+            path
+            for path in changed_paths(filing.document, document)
+            if not any(_within(path, allowed) for allowed in filing.unlocked_fields)
+        ]
+        if locked:
+            raise FilingError(
+                f"驳回后只能修改被驳回的字段，以下字段已锁定：{'、'.join(locked[:5])}",
+                field=locked[0],
+                suggest="请只修改驳回原因中列出的字段，其余内容保持不变",
+                errcode=LOCKED_FIELD,
+            )
+    filing.document = document
+    filing.updated_at = now
+    denormalise(filing)
+    session.flush()
+    return filing, check(session, filing, now=now)
+
+
+def submit(session: Session, *, filing_id: str, applicant: str, now: datetime) -> Filing:
+    """Send a draft to platform review once the pre-check finds no error."""
+    filing = own_filing(session, filing_id, applicant)
+    require_move(filing, Event.SUBMIT)
+    _require_clean(session, filing, now=now)
+    _record_submission(session, filing)
+    move(session, filing, Event.SUBMIT, actor=applicant, now=now)
+    return filing
+
+
+def withdraw(session: Session, *, filing_id: str, applicant: str, now: datetime) -> Filing:
+    """Take a filing back from platform review; it becomes an editable draft again."""
+    filing = own_filing(session, filing_id, applicant)
+    move(session, filing, Event.WITHDRAW, actor=applicant, now=now)
+    filing.unlocked_fields = None
+    return filing
+
+
+def resubmit(session: Session, *, filing_id: str, applicant: str, now: datetime) -> Filing:
+    """Resubmit after a rejection or an SMS failure (unchanged data skips the platform)."""
+    filing = own_filing(session, filing_id, applicant)
+    require_move(filing, Event.RESUBMIT)
+    _require_clean(session, filing, now=now)
+    unchanged = filing.status == Status.SMS_FAILED and filing.document == filing.submitted_document
+    _record_submission(session, filing)
+    if unchanged:
+        move(session, filing, Event.RESUBMIT_UNCHANGED, actor=applicant, now=now)
+        verification.start(session, filing, purpose="verify", now=now)
+    else:
+        move(session, filing, Event.RESUBMIT, actor=applicant, now=now)
+    filing.unlocked_fields = None
+    return filing
+
+
+def request_cancellation(
+    session: Session, *, filing_id: str, applicant: str, now: datetime
+) -> Filing:
+    """Ask to cancel a filed record; the applet principal must confirm by SMS within 24 h."""
+    filing = own_filing(session, filing_id, applicant)
+    move(session, filing, Event.REQUEST_CANCELLATION, actor=applicant, now=now)
+    verification.start(session, filing, purpose="cancel", now=now)
+    return filing
+
+
+def request_change(
+    session: Session, *, filing_id: str, applicant: str, document: dict[str, Any], now: datetime
+) -> Filing:
+    """Open a change of a filed record: a new review of the new data; the number stays."""
+    _check_shape(document)
+    original = own_filing(session, filing_id, applicant)
+    if original.status != Status.FILED:
+        raise Conflict(
+            "只有已备案的记录可以变更",
+            suggest="请等待备案完成后再申请变更",
+            field="status",
+        )
+    pending = select(Filing.id).where(
+        Filing.replaces_id == original.id,
+        Filing.status.not_in([Status.FILED.value, Status.SUPERSEDED.value]),
+    )
+    if session.scalars(pending.limit(1)).first() is not None:
+        raise Conflict("该备案已有一项变更正在办理", suggest="请先完成或撤回正在办理的变更")
+    change = Filing(
+        id=secrets.token_hex(8),
+        kind="change",
+        replaces_id=original.id,
+        applicant=applicant,
+        status=Status.DRAFT.value,
+        document=document,
+        created_at=now,
+        updated_at=now,
+        stage_started_at=now,
+    )
+    denormalise(change)
+    session.add(change)
+    session.flush()
+    _require_clean(session, change, now=now)
+    _record_submission(session, change)
+    move(session, change, Event.SUBMIT, actor=applicant, now=now)
+    return change
+
+
+def _require_clean(session: Session, filing: Filing, *, now: datetime) -> None:
+    findings = check(session, filing, now=now)
+    if any(f["severity"] == "error" for f in findings):
+        raise PrecheckFailed(findings)
+
+
+def _record_submission(session: Session, filing: Filing) -> None:
+    """Keep the submitted copy and the people named, for the cross-filing rules."""
+    filing.submitted_document = filing.document
+    session.execute(delete(FilingPerson).where(FilingPerson.filing_id == filing.id))
+    for role, certificate_number, mobile in people(filing.document):
+        session.add(
+            FilingPerson(
+                filing_id=filing.id, role=role, certificate_number=certificate_number, mobile=mobile
+            )
+        )
+
+
+def _check_shape(document: Any) -> None:
+    if not isinstance(document, dict):
+        raise FilingError(
+            "备案信息必须是一个 JSON 对象",
+            field="document",
+            suggest="请按 icp_subject、icp_applets、icp_materials 的结构提交",
+        )
+    if len(json.dumps(document, ensure_ascii=False)) > MAX_DOCUMENT_BYTES:
+        raise FilingError(
+            "备案信息过大",
+            field="document",
+            suggest="文件请通过上传接口提交，表单中只填写返回的 media_id",
+        )
+
+
+def _within(path: str, allowed: str) -> bool:
+    return path == allowed or path.startswith(allowed + ".")

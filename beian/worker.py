@@ -1,0 +1,110 @@
+"""The worker: fires due timers and delivers the outbox, idempotently.
+
+Any number of workers may run against PostgreSQL (rows are claimed with
+FOR UPDATE SKIP LOCKED); on SQLite every transaction takes the write lock first. A batch
+of timers is handled in one transaction, each timer inside its own savepoint, so a
+failing handler is retried later with backoff while the others commit, and a worker
+killed mid-batch leaves every row of the batch to be claimed again.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from beian.clock import Clock
+from beian.db import transaction
+from beian.notifications.channels import Channels
+from beian.notifications.service import deliver_due
+from beian.timers.service import claim_due, handler_for
+
+log = logging.getLogger("beian.worker")
+
+# Modules whose import registers timer handlers.
+TASK_MODULES = ("beian.filings.tasks", "beian.facecheck.tasks", "beian.documents.tasks")
+MAX_TIMER_ATTEMPTS = 8
+
+
+@dataclass
+class WorkerStats:
+    timers_fired: int = 0
+    timers_failed: int = 0
+    messages: dict[str, int] = field(default_factory=dict)
+
+    def busy(self) -> bool:
+        return bool(self.timers_fired or self.timers_failed or any(self.messages.values()))
+
+
+def load_task_modules() -> None:
+    """Import every module that registers timer handlers."""
+    for name in TASK_MODULES:
+        importlib.import_module(name)
+
+
+def fire_due_timers(
+    sessions: sessionmaker[Session], clock: Clock, *, batch: int = 50
+) -> WorkerStats:
+    """Run one batch of due timers."""
+    stats = WorkerStats()
+    now = clock.now()
+    with transaction(sessions) as session:
+        for timer in claim_due(session, now=now, limit=batch):
+            run = handler_for(timer.kind)
+            try:
+                with session.begin_nested():
+                    if run is None:
+                        raise LookupError(f"no handler for timer kind {timer.kind!r}")
+                    run(session, timer, clock)
+                timer.fired_at = now
+                stats.timers_fired += 1
+            except Exception as error:  # one bad timer must not stop the others
+                timer.attempts += 1
+                timer.last_error = f"{type(error).__name__}: {error}"[:500]
+                if timer.attempts >= MAX_TIMER_ATTEMPTS:
+                    timer.cancelled_at = now
+                else:
+                    timer.due_at = now + timedelta(minutes=2**timer.attempts)
+                stats.timers_failed += 1
+                log.warning("timer %s %s failed: %s", timer.kind, timer.id, type(error).__name__)
+    return stats
+
+
+def run_once(
+    sessions: sessionmaker[Session], clock: Clock, channels: Channels, *, batch: int = 50
+) -> WorkerStats:
+    """Fire due timers and deliver due messages until nothing more is due right now."""
+    total = WorkerStats()
+    while True:
+        stats = fire_due_timers(sessions, clock, batch=batch)
+        delivered = deliver_due(sessions, clock=clock, channels=channels, limit=batch)
+        stats.messages = _as_counts(delivered)
+        total.timers_fired += stats.timers_fired
+        total.timers_failed += stats.timers_failed
+        for key, value in stats.messages.items():
+            total.messages[key] = total.messages.get(key, 0) + value
+        if stats.timers_fired < batch and sum(stats.messages.values()) < batch:
+            return total
+
+
+def run_forever(
+    sessions: sessionmaker[Session], clock: Clock, channels: Channels, *, interval: float
+) -> None:
+    """Poll for due work until interrupted."""
+    while True:
+        stats = run_once(sessions, clock, channels)
+        if stats.busy():
+            log.info("worker: %s", stats)
+        time.sleep(interval)
+
+
+def _as_counts(delivered: object) -> dict[str, int]:
+    if isinstance(delivered, dict):
+        return {str(k): int(v) for k, v in delivered.items()}
+    if hasattr(delivered, "__dataclass_fields__"):
+        return {name: int(getattr(delivered, name)) for name in delivered.__dataclass_fields__}
+    return {"delivered": int(delivered)}  # type: ignore[call-overload]

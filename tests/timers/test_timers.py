@@ -1,0 +1,95 @@
+"""Durable timers and the worker loop that fires them (both databases)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from beian.db import transaction
+from beian.notifications.channels import Channels
+from beian.timers import service as timers
+from beian.timers.models import Timer
+from beian.worker import MAX_TIMER_ATTEMPTS, fire_due_timers, run_once
+
+CALLS: list[tuple[str, str]] = []
+
+
+@timers.handler("test_record")
+def _record(session, timer, clock):
+    CALLS.append((timer.key, clock.now().isoformat()))
+
+
+@timers.handler("test_explode")
+def _explode(session, timer, clock):
+    session.add(Timer(kind="test_record", key="half-written", due_at=clock.now(),
+                      created_at=clock.now(), payload={}))
+    session.flush()
+    raise RuntimeError("boom")
+
+
+def schedule(sessions, clock, kind, key, due):
+    with transaction(sessions) as session:
+        timers.schedule(session, kind=kind, key=key, due_at=due, now=clock.now())
+
+
+def test_a_timer_fires_once_when_due_and_never_early(sessions, clock):
+    CALLS.clear()
+    schedule(sessions, clock, "test_record", "a", clock.now() + timedelta(hours=1))
+    clock.advance(minutes=59, seconds=59)
+    assert fire_due_timers(sessions, clock).timers_fired == 0
+    clock.advance(seconds=1)
+    assert fire_due_timers(sessions, clock).timers_fired == 1
+    assert fire_due_timers(sessions, clock).timers_fired == 0
+    assert [key for key, _ in CALLS] == ["a"]
+
+
+def test_scheduling_the_same_key_again_moves_the_one_timer(sessions, clock):
+    schedule(sessions, clock, "test_record", "b", clock.now() + timedelta(hours=1))
+    schedule(sessions, clock, "test_record", "b", clock.now() + timedelta(hours=3))
+    with sessions() as session:
+        [timer] = timers.pending(session, kind="test_record")
+        assert timer.due_at == clock.now() + timedelta(hours=3)
+
+
+def test_a_cancelled_timer_does_not_fire(sessions, clock):
+    CALLS.clear()
+    schedule(sessions, clock, "test_record", "c", clock.now())
+    with transaction(sessions) as session:
+        timers.cancel(session, kind="test_record", key="c", now=clock.now())
+    assert fire_due_timers(sessions, clock).timers_fired == 0
+    assert CALLS == []
+
+
+def test_a_failing_handler_leaves_nothing_behind_and_backs_off(sessions, clock):
+    schedule(sessions, clock, "test_explode", "d", clock.now())
+    stats = fire_due_timers(sessions, clock)
+    assert (stats.timers_fired, stats.timers_failed) == (0, 1)
+    with sessions() as session:
+        [timer] = timers.pending(session, kind="test_explode")
+        assert timer.attempts == 1 and "boom" in timer.last_error
+        assert timer.due_at == clock.now() + timedelta(minutes=2)
+        assert timers.pending(session, kind="test_record") == []  # savepoint rolled back
+
+
+def test_a_handler_that_keeps_failing_is_given_up_visibly(sessions, clock):
+    schedule(sessions, clock, "test_explode", "e", clock.now())
+    for _ in range(MAX_TIMER_ATTEMPTS):
+        fire_due_timers(sessions, clock)
+        clock.advance(days=1)
+    with sessions() as session:
+        timer = session.query(Timer).filter_by(kind="test_explode").one()
+        assert timer.cancelled_at is not None and timer.fired_at is None
+        assert timer.attempts == MAX_TIMER_ATTEMPTS
+
+
+def test_an_unknown_kind_is_reported_not_dropped(sessions, clock):
+    schedule(sessions, clock, "no_such_kind", "f", clock.now())
+    assert fire_due_timers(sessions, clock).timers_failed == 1
+
+
+def test_run_once_drains_more_than_one_batch(sessions, clock):
+    CALLS.clear()
+    for index in range(7):
+        schedule(sessions, clock, "test_record", f"g{index}", clock.now())
+    stats = run_once(sessions, clock, Channels(), batch=3)
+    assert stats.timers_fired == 7
+    assert sorted(key for key, _ in CALLS) == [f"g{index}" for index in range(7)]
