@@ -115,7 +115,7 @@ def load_calendar(session: Session) -> WorkCalendar:
 
 
 def import_days(
-    session: Session, rows: Iterable[CalendarDay], *, source: str, now: datetime
+    session: Session, rows: Iterable[CalendarDay], *, now: datetime, source: str = "import"
 ) -> int:
     """Store these days (replacing stored ones of the same date); return how many."""
     incoming: dict[date, CalendarDay] = {}
