@@ -17,7 +17,6 @@ FEATURE_COMMANDS = (
     "beian.documents.cli",
     "beian.filings.cli",
     "beian.cli.worker_commands",
-    "beian.demo",
 )
 
 
