@@ -1,0 +1,71 @@
+"""What every rule receives besides the document, and small helpers rules share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from beian.core import dictionaries
+from beian.core.document import FilingDocument, PrincipalInfo
+from beian.core.findings import Finding
+from beian.core.precheck.config import PrecheckConfig
+from beian.core.precheck.registry import Registry
+
+SUBJECT = "icp_subject"
+APPLET = "icp_applets"
+SUBJECT_PRINCIPAL = "icp_subject.principal_info"
+APPLET_PRINCIPAL = "icp_applets.principal_info"
+PRINCIPAL_LABELS = {SUBJECT_PRINCIPAL: "主体负责人", APPLET_PRINCIPAL: "小程序负责人"}
+
+
+@dataclass(frozen=True)
+class Context:
+    """The moment of the check, its settings and (online) the other filings."""
+
+    now: datetime
+    today: date
+    config: PrecheckConfig
+    registry: Registry | None = None
+    filing_id: str | None = None
+
+
+Rule = Callable[[FilingDocument, Context], Iterable[Finding]]
+
+
+def filled(value: object) -> bool:
+    """Whether a field holds something: not None, not blank text, not an empty list."""
+    if value is None:
+        return False
+    if isinstance(value, str):
+        return bool(value.strip())
+    if isinstance(value, list | tuple | set | frozenset):
+        return bool(value)
+    return True
+
+
+def principals(doc: FilingDocument) -> list[tuple[str, PrincipalInfo]]:
+    """Both principals with their field paths: subject first, then applet."""
+    return [
+        (SUBJECT_PRINCIPAL, doc.icp_subject.principal_info),
+        (APPLET_PRINCIPAL, doc.icp_applets.principal_info),
+    ]
+
+
+def is_individual(doc: FilingDocument) -> bool | None:
+    """Whether the subject is an individual; None when the subject type is unknown."""
+    type_id = doc.icp_subject.base_info.type
+    if type_id is None:
+        return None
+    subject_type = dictionaries.subject_type(type_id)
+    if subject_type is None:
+        return None
+    return subject_type.individual
+
+
+def person_key(number: str | None) -> str | None:
+    """A certificate number normalised for telling people apart, or None if blank."""
+    if not filled(number):
+        return None
+    assert number is not None
+    return number.strip().upper()

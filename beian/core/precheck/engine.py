@@ -1,0 +1,97 @@
+"""Run every pre-check rule over a document."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from beian.clock import china_date
+from beian.core.document import FilingDocument, parse_document
+from beian.core.findings import Finding
+from beian.core.precheck.config import PrecheckConfig
+from beian.core.precheck.context import Context, Rule
+from beian.core.precheck.registry import Registry
+from beian.core.precheck.rules import (
+    certificates,
+    contacts,
+    documents,
+    facecheck,
+    identity,
+    places,
+    required,
+    services,
+    subjects,
+    texts,
+)
+
+# Every rule, in the order its findings are listed (roughly the order of the form).
+RULES: tuple[Rule, ...] = (
+    required.required_fields,
+    certificates.certificate_types,
+    identity.resident_id_numbers,
+    identity.credit_codes,
+    certificates.validity_dates,
+    contacts.mobiles,
+    contacts.emails,
+    places.districts,
+    places.address,
+    documents.legal_person_documents,
+    documents.individual_documents,
+    subjects.individual_principal,
+    subjects.subject_consistency,
+    subjects.subject_limits,
+    services.service_types,
+    services.pre_approvals,
+    texts.applet_comment,
+    texts.prohibited_words,
+    texts.individual_applet_name,
+    facecheck.face_check,
+    documents.province_materials,
+)
+
+RULE_FAILED = 9001
+log = logging.getLogger(__name__)
+
+
+def precheck(
+    data: dict | FilingDocument,
+    *,
+    now: datetime,
+    registry: Registry | None = None,
+    config: PrecheckConfig | None = None,
+    filing_id: str | None = None,
+) -> list[Finding]:
+    """Every finding for a filing document; without a registry, checks run offline."""
+    if now.tzinfo is None:
+        raise ValueError("now must be an aware datetime")
+    if isinstance(data, FilingDocument):
+        doc = data
+    else:
+        parsed, findings = parse_document(data)
+        if parsed is None:
+            return findings
+        doc = parsed
+    ctx = Context(
+        now=now,
+        today=china_date(now),
+        config=config or PrecheckConfig(),
+        registry=registry,
+        filing_id=filing_id,
+    )
+    findings = []
+    for rule in RULES:
+        try:
+            findings.extend(rule(doc, ctx))
+        except Exception:
+            log.exception("pre-check rule %s failed", rule.__name__)
+            # A defect in one rule must not hide the others or crash a save; it is
+            # reported as an error so the filing is never waved through unchecked.
+            findings.append(
+                Finding(
+                    RULE_FAILED,
+                    "",
+                    f"校验规则 {rule.__name__} 运行出错，无法完成校验",
+                    "请稍后重试；如果问题持续，请联系平台管理员",
+                )
+            )
+    return findings

@@ -1,0 +1,191 @@
+"""Resident ID numbers (GB 11643) and unified social credit codes (GB 32100).
+
+Both wrap python-stdnum, but never trust it blindly:
+
+* Anything stdnum raises becomes a problem to report, never a crash. (stdnum 2.2's
+  `cn.ric.validate` raises a bare KeyError when the province of a number is known
+  but its county code is not, e.g. 119999..., and `is_valid` does not catch it.)
+* stdnum decides the region of a resident ID by its table of county codes with the
+  years each code was in use, and refuses a number whose birth year falls outside
+  those years. A number keeps the county code of the place where it was first
+  assigned, which may be years after birth (numbers were handed out with the first
+  card, and before 1999 many people got theirs as adults) and which may have been
+  abolished since. So stdnum refuses real numbers: 110111 (Fangshan district, code
+  from 1986) for anyone born before 1986, and codes missing from its table.
+  Therefore only what is certain is an error: length, characters, check character,
+  a real birth date that is not in the future, and a real province prefix. A county
+  code that stdnum does not accept for that birth year is a warning for the reviewer.
+* stdnum's `cn.uscc` requires the first two characters (registration authority and
+  entity category) to be digits, but GB 32100 also assigns the letters A, N and Y
+  to registration authorities. Codes that start with those letters and are
+  otherwise correct (region digits, alphabet, check character) are accepted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from stdnum.cn import ric, uscc
+
+from beian.core.findings import ERROR, WARNING, Severity
+
+# GB/T 2260 province-level codes, plus 71/81/82 (Taiwan, Hong Kong, Macau) and 83,
+# which the residence permits of Hong Kong, Macau and Taiwan residents use.
+PROVINCE_PREFIXES = frozenset(
+    {"11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37"}
+    | {"41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64"}
+    | {"65", "71", "81", "82", "83"}
+)
+_DIGITS = frozenset("0123456789")
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+# GB 32100 registration authority codes (position 1).
+USCC_AUTHORITIES = frozenset("123456789ANY")
+_BIRTH_HINT = "请核对号码第 7 至 14 位（出生日期）"
+
+
+@dataclass(frozen=True, slots=True)
+class NumberProblem:
+    """What is wrong with a number; messages never repeat the whole number."""
+
+    kind: str
+    message: str
+    suggest: str
+    severity: Severity = ERROR
+
+
+def check_resident_id(number: object, *, today: date) -> list[NumberProblem]:
+    """Problems with an 18-character resident ID number; empty when it is valid."""
+    if not isinstance(number, str) or len(number) != 18:
+        got = len(number) if isinstance(number, str) else 0
+        return [
+            _problem(
+                "length",
+                f"身份证号码应为 18 位，实际为 {got} 位",
+                "请按证件原样填写 18 位号码",
+            )
+        ]
+    if not (set(number[:17]) <= _DIGITS and number[17] in "0123456789Xx"):
+        return [
+            _problem(
+                "format",
+                "身份证号码只能由 17 位数字和 1 位数字或 X 组成",
+                "请删除空格、全角字符等其他字符，按证件原样填写",
+            )
+        ]
+    if number[17] == "x":
+        return [_problem("lowercase", "身份证号码末位的 X 应为大写", "请把末位的小写 x 改为大写 X")]
+    try:
+        expected = ric.calc_check_digit(number)
+    except Exception:  # any stdnum failure is reported, never raised
+        return [_internal("身份证号码")]
+    if number[17] != expected:
+        return [
+            _problem(
+                "checksum",
+                "身份证号码的校验位不正确",
+                "请逐位核对号码，常见错误是两位数字颠倒",
+            )
+        ]
+    born = _birth_date(number)
+    if born is None or born.year < 1900:
+        return [_problem("birth_date", "身份证号码中的出生日期不存在", _BIRTH_HINT)]
+    if born > today:
+        return [_problem("birth_date", "身份证号码中的出生日期晚于今天", _BIRTH_HINT)]
+    if number[:2] not in PROVINCE_PREFIXES:
+        return [
+            _problem(
+                "region",
+                f"身份证号码的地区码 {number[:6]} 不属于任何省级行政区",
+                "请核对号码前 6 位（地区码）",
+            )
+        ]
+    try:
+        ric.validate(number)
+    except Exception:  # stdnum's region table is advisory only
+        return [
+            _problem(
+                "region_unknown",
+                f"身份证号码的地区码 {number[:6]} 不在已知行政区划代码表中，或与出生年份不符"
+                "（可能是已撤销或较晚设立的代码）",
+                "请审核人员对照证件照片核对号码；号码与证件一致即可",
+                WARNING,
+            )
+        ]
+    return []
+
+
+def check_uscc(number: object) -> list[NumberProblem]:
+    """Problems with an 18-character unified social credit code; empty when it is valid."""
+    if not isinstance(number, str) or len(number) != 18:
+        got = len(number) if isinstance(number, str) else 0
+        return [
+            _problem(
+                "length",
+                f"统一社会信用代码应为 18 位，实际为 {got} 位",
+                "请按营业执照等证件原样填写 18 位代码",
+            )
+        ]
+    if any(char.isascii() and char.islower() for char in number):
+        return [
+            _problem(
+                "lowercase",
+                "统一社会信用代码中的字母应为大写",
+                "请把代码中的小写字母改为大写",
+            )
+        ]
+    if any(char not in USCC_ALPHABET for char in number):
+        return [
+            _problem(
+                "format",
+                "统一社会信用代码含有不允许的字符（不使用 I、O、Z、S、V，也不含空格或符号）",
+                "请按证件原样填写；容易混淆的 0 与 O、1 与 I 请仔细核对",
+            )
+        ]
+    if number[0] not in USCC_AUTHORITIES or not set(number[2:8]) <= _DIGITS:
+        return [
+            _problem(
+                "format",
+                "统一社会信用代码的格式不正确"
+                "（第 1 位为登记管理部门代码，第 3 至 8 位为行政区划数字）",
+                "请按证件原样核对代码",
+            )
+        ]
+    try:
+        expected = uscc.calc_check_digit(number)
+    except Exception:
+        return [_internal("统一社会信用代码")]
+    if number[17] != expected:
+        return [
+            _problem(
+                "checksum",
+                "统一社会信用代码的校验位不正确",
+                "请逐位核对代码，常见错误是字符颠倒或混淆",
+            )
+        ]
+    try:
+        uscc.validate(number)
+    except Exception:  # stdnum only knows digit-led codes; our checks passed
+        if set(number[:2]) <= _DIGITS:
+            return [_internal("统一社会信用代码")]
+    return []
+
+
+def _birth_date(number: str) -> date | None:
+    try:
+        return date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        return None
+
+
+def _problem(kind: str, message: str, suggest: str, severity: Severity = ERROR) -> NumberProblem:
+    return NumberProblem(kind, message, suggest, severity)
+
+
+def _internal(what: str) -> NumberProblem:
+    return NumberProblem(
+        "unverifiable",
+        f"{what}无法自动校验",
+        "请审核人员人工核对该号码",
+        WARNING,
+    )

@@ -1,0 +1,119 @@
+"""What the pre-check needs to know about other filings, behind a small interface.
+
+The database-backed implementation lives with the filings feature; `InMemoryRegistry`
+is a real, simple implementation for tests and for tools without a database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal, Protocol
+
+from beian.core.document import FilingDocument
+
+FaceTaskStatus = Literal["pending", "review", "passed", "failed", "expired"]
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectFacts:
+    """A subject as the other live filings know it."""
+
+    province: str | None = None
+    name: str | None = None
+    live_applets: int = 0
+    at_bureau: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class FaceTaskFacts:
+    """The state of one face-check task."""
+
+    status: FaceTaskStatus
+    expires_at: datetime
+
+
+class Registry(Protocol):
+    """Facts about every other filing in the system."""
+
+    def phone_holders(self, phone: str, *, exclude_filing: str | None) -> set[str]:
+        """Certificate numbers of the people using this mobile in other live filings."""
+        ...
+
+    def subject_facts(
+        self, certificate_type: int, certificate_number: str, *, exclude_filing: str | None
+    ) -> SubjectFacts:
+        """Province, name, applet count and bureau state of a subject in other live filings."""
+        ...
+
+    def face_task(self, task_id: str) -> FaceTaskFacts | None:
+        """The face-check task with this id, or None when there is none."""
+        ...
+
+
+class InMemoryRegistry:
+    """A registry over documents held in memory."""
+
+    def __init__(self) -> None:
+        self._filings: dict[str, FilingDocument] = {}
+        self._at_bureau: set[str] = set()
+        self._face_tasks: dict[str, FaceTaskFacts] = {}
+
+    def add_filing(
+        self, filing_id: str, document: FilingDocument, *, at_bureau: bool = False
+    ) -> None:
+        """Record (or replace) a live filing."""
+        self._filings[filing_id] = document
+        if at_bureau:
+            self._at_bureau.add(filing_id)
+        else:
+            self._at_bureau.discard(filing_id)
+
+    def remove_filing(self, filing_id: str) -> None:
+        """Forget a filing, as when it is withdrawn or cancelled."""
+        self._filings.pop(filing_id, None)
+        self._at_bureau.discard(filing_id)
+
+    def add_face_task(self, task_id: str, facts: FaceTaskFacts) -> None:
+        """Record (or replace) a face-check task."""
+        self._face_tasks[task_id] = facts
+
+    def phone_holders(self, phone: str, *, exclude_filing: str | None) -> set[str]:
+        """Certificate numbers of the people using this mobile in other live filings."""
+        holders = set()
+        for _, document in self._others(exclude_filing):
+            subject, applet = document.icp_subject, document.icp_applets
+            for principal in (subject.principal_info, applet.principal_info):
+                if principal.mobile == phone and principal.certificate_number:
+                    holders.add(principal.certificate_number)
+        return holders
+
+    def subject_facts(
+        self, certificate_type: int, certificate_number: str, *, exclude_filing: str | None
+    ) -> SubjectFacts:
+        """Province, name, applet count and bureau state of a subject in other live filings."""
+        province = name = None
+        live = 0
+        at_bureau = False
+        wanted = (certificate_type, _normal(certificate_number))
+        for filing_id, document in self._others(exclude_filing):
+            organize = document.icp_subject.organize_info
+            if (organize.certificate_type, _normal(organize.certificate_number)) != wanted:
+                continue
+            live += 1
+            at_bureau = at_bureau or filing_id in self._at_bureau
+            base = document.icp_subject.base_info
+            province = province or base.province
+            name = name or base.name
+        return SubjectFacts(province=province, name=name, live_applets=live, at_bureau=at_bureau)
+
+    def face_task(self, task_id: str) -> FaceTaskFacts | None:
+        """The face-check task with this id, or None when there is none."""
+        return self._face_tasks.get(task_id)
+
+    def _others(self, exclude_filing: str | None) -> list[tuple[str, FilingDocument]]:
+        return [(key, doc) for key, doc in self._filings.items() if key != exclude_filing]
+
+
+def _normal(number: str | None) -> str:
+    return (number or "").strip().upper()

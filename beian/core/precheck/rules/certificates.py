@@ -1,0 +1,160 @@
+"""Certificate types (errcodes 1200-1299) and validity dates (1500-1599)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import date
+from typing import Any
+
+from beian.core import dictionaries
+from beian.core.document import FilingDocument
+from beian.core.findings import Finding
+from beian.core.precheck.context import PRINCIPAL_LABELS, Context, filled, principals
+
+UNKNOWN_SUBJECT_TYPE = 1201
+SUBJECT_CERTIFICATE_TYPE = 1202
+PRINCIPAL_CERTIFICATE_TYPE = 1203
+
+START_FORMAT = 1501
+END_FORMAT = 1502
+END_NOT_AFTER_START = 1503
+START_IN_FUTURE = 1504
+EXPIRES_TOO_SOON = 1505
+
+LONG_TERM = "长期"
+
+
+def certificate_types(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
+    """The subject's certificate type belongs to its type; principals use personal ones."""
+    base = doc.icp_subject.base_info
+    subject_type = None
+    if base.type is not None:
+        subject_type = dictionaries.subject_type(base.type)
+        if subject_type is None:
+            yield Finding(
+                UNKNOWN_SUBJECT_TYPE,
+                "icp_subject.base_info.type",
+                f"主体性质 {base.type} 不存在",
+                "请从主体性质字典中选择，例如 " + _choices(dictionaries.subject_types()),
+            )
+    type_id = doc.icp_subject.organize_info.certificate_type
+    if type_id is not None:
+        certificate = dictionaries.certificate_type(type_id)
+        allowed = (
+            list(dictionaries.certificate_types_for(subject_type.type)) if subject_type else []
+        )
+        if certificate is None:
+            yield Finding(
+                SUBJECT_CERTIFICATE_TYPE,
+                "icp_subject.organize_info.certificate_type",
+                f"主体证件类型 {type_id} 不存在",
+                "请从证件类型字典中选择" + (f"：{_choices(allowed)}" if allowed else ""),
+            )
+        elif subject_type is not None and certificate.type not in {c.type for c in allowed}:
+            yield Finding(
+                SUBJECT_CERTIFICATE_TYPE,
+                "icp_subject.organize_info.certificate_type",
+                f"证件类型「{certificate.name}」不适用于主体性质「{subject_type.name}」",
+                f"主体性质为「{subject_type.name}」时，请选择：{_choices(allowed)}",
+            )
+    personal = [c for c in dictionaries.certificate_types() if c.personal]
+    for path, principal in principals(doc):
+        if principal.certificate_type is None:
+            continue
+        certificate = dictionaries.certificate_type(principal.certificate_type)
+        who = PRINCIPAL_LABELS[path]
+        if certificate is None:
+            yield Finding(
+                PRINCIPAL_CERTIFICATE_TYPE,
+                f"{path}.certificate_type",
+                f"{who}证件类型 {principal.certificate_type} 不存在",
+                f"请选择个人证件类型：{_choices(personal)}",
+            )
+        elif not certificate.personal:
+            yield Finding(
+                PRINCIPAL_CERTIFICATE_TYPE,
+                f"{path}.certificate_type",
+                f"{who}只能使用个人证件，「{certificate.name}」不是个人证件",
+                f"请选择个人证件类型：{_choices(personal)}",
+            )
+
+
+def validity_dates(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
+    """Certificate validity: YYYYMMDD, end (or 长期) after start, enough time left."""
+    months = ctx.config.min_validity_months_for(doc.icp_subject.base_info.province)
+    for path, principal in principals(doc):
+        who = PRINCIPAL_LABELS[path]
+        start_text = principal.certificate_validity_date_start
+        end_text = principal.certificate_validity_date_end
+        start = end = None
+        if filled(start_text):
+            start = parse_yyyymmdd(start_text)
+            if start is None:
+                yield Finding(
+                    START_FORMAT,
+                    f"{path}.certificate_validity_date_start",
+                    f"{who}证件有效期起始日期「{start_text}」不是有效日期",
+                    "请按 YYYYMMDD 格式填写证件上的起始日期，例如 20230815",
+                )
+            elif start > ctx.today:
+                yield Finding(
+                    START_IN_FUTURE,
+                    f"{path}.certificate_validity_date_start",
+                    f"{who}证件有效期起始日期 {start_text} 晚于今天",
+                    "请核对证件上的有效期起始日期",
+                )
+        if not filled(end_text) or (end_text or "").strip() == LONG_TERM:
+            continue
+        end = parse_yyyymmdd(end_text)
+        end_field = f"{path}.certificate_validity_date_end"
+        if end is None:
+            yield Finding(
+                END_FORMAT,
+                end_field,
+                f"{who}证件有效期终止日期「{end_text}」不是有效日期",
+                "请按 YYYYMMDD 格式填写证件上的终止日期，例如 20330815；长期有效的证件请填写“长期”",
+            )
+            continue
+        if start is not None and end <= start:
+            yield Finding(
+                END_NOT_AFTER_START,
+                end_field,
+                f"{who}证件有效期终止日期 {end_text} 不晚于起始日期 {start_text}",
+                "请核对证件上的有效期，起止日期可能填反了",
+            )
+            continue
+        if end <= add_months(ctx.today, months):
+            state = "已过期" if end < ctx.today else f"剩余有效期不足 {months} 个月"
+            yield Finding(
+                EXPIRES_TOO_SOON,
+                end_field,
+                f"{who}证件{state}（有效期至 {end_text}）",
+                f"证件须在提交时仍有超过 {months} 个月的有效期，请先换领新证件，再用新证件信息备案",
+            )
+
+
+def parse_yyyymmdd(text: str | None) -> date | None:
+    """The date written as YYYYMMDD, or None when it is not one."""
+    if text is None or len(text) != 8 or not text.isascii() or not text.isdigit():
+        return None
+    try:
+        return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+    except ValueError:
+        return None
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, clamped to the end of a shorter month."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, candidate))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable: every month has 28 days")
+
+
+def _choices(items: Iterable[Any]) -> str:
+    return "、".join(f"{item.type} {item.name}" for item in items)

@@ -1,0 +1,140 @@
+"""Conditional documents (errcodes 2300-2399) and per-province materials (2700-2799)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from beian.core import dictionaries
+from beian.core.document import FilingDocument
+from beian.core.findings import Finding
+from beian.core.precheck.context import (
+    PRINCIPAL_LABELS,
+    SUBJECT_PRINCIPAL,
+    Context,
+    filled,
+    is_individual,
+    person_key,
+    principals,
+)
+
+LEGAL_PERSON_MISSING = 2302
+AUTHORIZATION_LETTER_MISSING = 2303
+RESIDENCE_PERMIT_MISSING = 2304
+INDIVIDUAL_CERTIFICATE_MISMATCH = 2305
+MATERIAL_MISSING = 2701
+
+LEGAL = "icp_subject.legal_person_info"
+ORGANIZE = "icp_subject.organize_info"
+MATERIAL_LABELS = {
+    "commitment_letter": "互联网信息服务承诺书",
+    "business_name_change_letter": "主体更名函",
+    "party_building_confirmation_letter": "党建确认函",
+    "promise_video": "承诺视频",
+    "authenticity_responsibility_letter": "网站备案信息真实性责任告知书",
+    "authenticity_commitment_letter": "小程序备案信息真实性承诺书",
+    "website_construction_proposal": "小程序建设方案书",
+    "subject_other_materials": "主体其它附件",
+    "applets_other_materials": "小程序其它附件",
+    "holding_certificate_photo": "手持证件照",
+}
+
+
+def legal_person_documents(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
+    """A principal who is not the legal person needs the legal person's details and a letter.
+
+    A principal is taken as not the legal representative when legal_person_info names
+    another certificate number, or when the principal carries an authorization letter.
+    """
+    if is_individual(doc) is not False:
+        return
+    legal = doc.icp_subject.legal_person_info
+    legal_key = person_key(legal.certificate_number)
+    legal_reported = False
+    for path, principal in principals(doc):
+        key = person_key(principal.certificate_number)
+        has_letter = filled(principal.authorization_letter)
+        if not (has_letter or (legal_key is not None and key is not None and legal_key != key)):
+            continue
+        who = PRINCIPAL_LABELS[path]
+        if not legal_reported:
+            legal_reported = True
+            for name, label in (("name", "姓名"), ("certificate_number", "证件号码")):
+                if not filled(getattr(legal, name)):
+                    yield Finding(
+                        LEGAL_PERSON_MISSING,
+                        f"{LEGAL}.{name}",
+                        f"{who}不是法定代表人，但未填写法定代表人{label}",
+                        f"请填写法定代表人的{label}；如果{who}就是法定代表人，请删除授权书",
+                    )
+        if not has_letter:
+            yield Finding(
+                AUTHORIZATION_LETTER_MISSING,
+                f"{path}.authorization_letter",
+                f"{who}不是法定代表人，需要法定代表人签署的授权书",
+                f"请上传法定代表人授权{who}办理备案的授权书（加盖单位公章）",
+            )
+
+
+def individual_documents(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
+    """An individual: residence permit when not native; the subject certificate is the ID."""
+    if is_individual(doc) is not True:
+        return
+    subject = doc.icp_subject
+    principal = subject.principal_info
+    organize = subject.organize_info
+    number = principal.certificate_number or ""
+    province = subject.base_info.province or ""
+    if (
+        principal.certificate_type == dictionaries.RESIDENT_ID_CARD
+        and len(number) == 18
+        and len(province) == 6
+        and number[:2] != province[:2]
+        and not filled(subject.personal_info.residence_permit)
+    ):
+        yield Finding(
+            RESIDENCE_PERMIT_MISSING,
+            "icp_subject.personal_info.residence_permit",
+            f"身份证号码前两位为 {number[:2]}，与备案省份 {province} 不同，需要提供临时居住证明",
+            "请上传在备案省份的居住证、暂住证、社保缴纳证明或房产证等居住证明；"
+            "或改在户籍所在省份备案",
+        )
+    if (
+        filled(organize.certificate_type)
+        and filled(principal.certificate_type)
+        and (organize.certificate_type != principal.certificate_type)
+    ):
+        yield Finding(
+            INDIVIDUAL_CERTIFICATE_MISMATCH,
+            f"{ORGANIZE}.certificate_type",
+            "个人备案的主体证件类型与主体负责人的证件类型不一致",
+            "个人备案时，主体证件就是负责人本人的证件：请填写相同的证件类型",
+        )
+    organize_key = person_key(organize.certificate_number)
+    principal_key = person_key(principal.certificate_number)
+    if organize_key and principal_key and organize_key != principal_key:
+        yield Finding(
+            INDIVIDUAL_CERTIFICATE_MISMATCH,
+            f"{ORGANIZE}.certificate_number",
+            "个人备案的主体证件号码与主体负责人的证件号码不一致",
+            "个人备案时，主体证件就是负责人本人的证件："
+            f"请填写与 {SUBJECT_PRINCIPAL}.certificate_number 相同的号码",
+        )
+
+
+def province_materials(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
+    """The icp_materials the filing province requires are present."""
+    province = doc.icp_subject.base_info.province
+    required = ctx.config.required_materials_for(province)
+    if not required:
+        return
+    place = dictionaries.district(province or "")
+    where = place.name if place is not None else province
+    for name in sorted(required):
+        if not filled(getattr(doc.icp_materials, name)):
+            label = MATERIAL_LABELS.get(name, name)
+            yield Finding(
+                MATERIAL_MISSING,
+                f"icp_materials.{name}",
+                f"{where}要求提供{label}，但未上传",
+                f"请上传{label}（icp_materials.{name}）",
+            )

@@ -1,0 +1,52 @@
+"""The applet principal's face check (errcodes 2600-2699)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from beian.core.document import FilingDocument
+from beian.core.findings import WARNING, Finding
+from beian.core.precheck.context import Context, filled
+
+OFFLINE = 2601
+TASK_NOT_FOUND = 2602
+TASK_UNFINISHED = 2603
+TASK_FAILED = 2604
+TASK_EXPIRED = 2605
+
+FIELD = "icp_applets.principal_info.verify_task_id"
+RETRY = "请小程序负责人重新完成人脸核身，并填写新的任务 ID"
+
+
+def face_check(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
+    """The face task exists, has passed and has not expired."""
+    task_id = doc.icp_applets.principal_info.verify_task_id
+    if not filled(task_id):
+        return  # the required-fields rule reports it
+    assert task_id is not None
+    if ctx.registry is None:
+        yield Finding(
+            OFFLINE,
+            FIELD,
+            "离线校验无法核实人脸核身任务",
+            "提交到系统后会自动核实；请确认小程序负责人已完成人脸核身",
+            WARNING,
+        )
+        return
+    task = ctx.registry.face_task(task_id)
+    if task is None:
+        yield Finding(
+            TASK_NOT_FOUND, FIELD, "人脸核身任务不存在", "请确认任务 ID 填写正确，或" + RETRY[1:]
+        )
+    elif task.status == "expired" or task.expires_at <= ctx.now:
+        yield Finding(TASK_EXPIRED, FIELD, "人脸核身任务已过期（有效期 3 天）", RETRY)
+    elif task.status in ("pending", "review"):
+        state = "尚未完成" if task.status == "pending" else "正在人工复核"
+        yield Finding(
+            TASK_UNFINISHED,
+            FIELD,
+            f"人脸核身任务{state}",
+            "请等待小程序负责人完成人脸核身并通过后再提交",
+        )
+    elif task.status != "passed":
+        yield Finding(TASK_FAILED, FIELD, "人脸核身未通过", RETRY)

@@ -1,0 +1,67 @@
+"""Resident ID numbers (errcodes 1300-1399) and unified social credit codes (1400-1499)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from beian.core import dictionaries
+from beian.core.document import FilingDocument
+from beian.core.findings import Finding
+from beian.core.precheck.context import PRINCIPAL_LABELS, Context, filled, principals
+from beian.core.precheck.idnumbers import NumberProblem, check_resident_id, check_uscc
+
+RESIDENT_ID_CODES = {
+    "length": 1301,
+    "format": 1302,
+    "lowercase": 1303,
+    "checksum": 1304,
+    "birth_date": 1305,
+    "region": 1306,
+    "region_unknown": 1307,
+    "unverifiable": 1308,
+}
+USCC_CODES = {
+    "length": 1401,
+    "lowercase": 1402,
+    "format": 1403,
+    "checksum": 1404,
+    "unverifiable": 1408,
+}
+ORGANIZE_NUMBER = "icp_subject.organize_info.certificate_number"
+
+
+def resident_id_numbers(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
+    """Every number given as a resident ID card follows GB 11643."""
+    places = [
+        (
+            f"{path}.certificate_number",
+            PRINCIPAL_LABELS[path],
+            principal.certificate_type,
+            principal.certificate_number,
+        )
+        for path, principal in principals(doc)
+    ]
+    organize = doc.icp_subject.organize_info
+    places.append((ORGANIZE_NUMBER, "主体", organize.certificate_type, organize.certificate_number))
+    for field, who, type_id, number in places:
+        if type_id != dictionaries.RESIDENT_ID_CARD or not filled(number):
+            continue
+        for problem in check_resident_id(number, today=ctx.today):
+            yield _finding(RESIDENT_ID_CODES, field, who, problem)
+
+
+def credit_codes(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
+    """An organisation numbered by a unified social credit code follows GB 32100."""
+    organize = doc.icp_subject.organize_info
+    if organize.certificate_type not in dictionaries.USCC_CERTIFICATE_TYPES:
+        return
+    if not filled(organize.certificate_number):
+        return
+    for problem in check_uscc(organize.certificate_number):
+        yield _finding(USCC_CODES, ORGANIZE_NUMBER, "主体", problem)
+
+
+def _finding(codes: dict[str, int], field: str, who: str, problem: NumberProblem) -> Finding:
+    return Finding(
+        codes[problem.kind], field, f"{who}{problem.message}", problem.suggest, problem.severity
+    )

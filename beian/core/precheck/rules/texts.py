@@ -1,0 +1,121 @@
+"""Applet comment (errcodes 2000-2099), prohibited words (2100-2199) and an
+individual's applet name (2200-2299)."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterator
+from functools import cache
+from importlib import resources
+
+from beian.core.document import FilingDocument
+from beian.core.findings import Finding
+from beian.core.precheck.context import Context, filled, is_individual
+
+COMMENT_TOO_SHORT = 2001
+COMMENT_TOO_LONG = 2002
+PROHIBITED_IN_NAME = 2101
+PROHIBITED_IN_COMMENT = 2102
+NAME_ONLY_LATIN = 2201
+NAME_NATIONAL_PREFIX = 2202
+NAME_IMPLIES_ORGANISATION = 2203
+
+COMMENT_MIN, COMMENT_MAX = 20, 200
+NATIONAL_PREFIXES = ("中国", "中华", "国家")
+APPLET_NAME = "icp_applets.base_info.name"
+APPLET_COMMENT = "icp_applets.base_info.comment"
+
+
+def normalise(text: str) -> str:
+    """Text folded for word matching: NFKC, lower case, no spaces, punctuation or symbols."""
+    folded = unicodedata.normalize("NFKC", text).lower()
+    return "".join(char for char in folded if unicodedata.category(char)[0] not in "PSZC")
+
+
+@cache
+def word_list(name: str) -> tuple[str, ...]:
+    """The normalised words of a shipped list (data/<name>.txt)."""
+    text = resources.files("beian.core.precheck").joinpath("data", f"{name}.txt")
+    words = []
+    for line in text.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            words.append(normalise(line))
+    return tuple(word for word in words if word)
+
+
+def find_words(text: str, words: tuple[str, ...]) -> list[str]:
+    """The listed words that occur in the text, in list order."""
+    folded = normalise(text)
+    return [word for word in words if word in folded]
+
+
+def applet_comment(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
+    """The applet comment describes the service in 20 to 200 characters."""
+    comment = doc.icp_applets.base_info.comment
+    if not filled(comment):
+        return
+    length = len((comment or "").strip())
+    if length < COMMENT_MIN:
+        yield Finding(
+            COMMENT_TOO_SHORT,
+            APPLET_COMMENT,
+            f"小程序备注只有 {length} 个字，少于 {COMMENT_MIN} 个字",
+            "请具体描述小程序实际经营和提供的主要服务（如服务对象、内容、方式），20 至 200 个字",
+        )
+    elif length > COMMENT_MAX:
+        yield Finding(
+            COMMENT_TOO_LONG,
+            APPLET_COMMENT,
+            f"小程序备注有 {length} 个字，超过 {COMMENT_MAX} 个字",
+            f"请精简到 {COMMENT_MAX} 个字以内，保留实际经营内容和主要服务",
+        )
+
+
+def prohibited_words(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
+    """No prohibited word in the applet name or comment."""
+    words = word_list("prohibited_words")
+    base = doc.icp_applets.base_info
+    for field, errcode, label, text in (
+        (APPLET_NAME, PROHIBITED_IN_NAME, "小程序名称", base.name),
+        (APPLET_COMMENT, PROHIBITED_IN_COMMENT, "小程序备注", base.comment),
+    ):
+        found = find_words(text or "", words)
+        if found:
+            yield Finding(
+                errcode,
+                field,
+                f"{label}含有禁止使用的词语：{'、'.join(found)}",
+                "涉及色情、赌博、诈骗、毒品等违法内容的小程序不能备案；如属误用，请修改措辞后重新提交",
+            )
+
+
+def individual_applet_name(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
+    """An individual's applet name is not bare Latin/digits and implies no organisation."""
+    name = doc.icp_applets.base_info.name
+    if is_individual(doc) is not True or not filled(name):
+        return
+    folded = normalise(name or "")
+    if folded and folded.isascii() and folded.isalnum():
+        yield Finding(
+            NAME_ONLY_LATIN,
+            APPLET_NAME,
+            "个人小程序名称不能只由字母或数字组成",
+            "请在微信公众平台把小程序名称改为包含中文、能体现服务内容的名称后再备案",
+        )
+    prefix = next((p for p in NATIONAL_PREFIXES if folded.startswith(p)), None)
+    if prefix is not None:
+        yield Finding(
+            NAME_NATIONAL_PREFIX,
+            APPLET_NAME,
+            f"个人小程序名称不能以「{prefix}」开头",
+            "请修改小程序名称，去掉“中国”“中华”“国家”等字样",
+        )
+    found = find_words(name or "", word_list("individual_name_words"))
+    if found:
+        yield Finding(
+            NAME_IMPLIES_ORGANISATION,
+            APPLET_NAME,
+            f"个人小程序名称含有「{'、'.join(found)}」，像是企业、特定行业或官方机构",
+            "个人主体的小程序名称不能体现企业、行业或官方性质：请修改名称，或以相应单位主体备案",
+        )
