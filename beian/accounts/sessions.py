@@ -1,0 +1,134 @@
+"""Browser login sessions and API bearer tokens.
+
+Each is a random token from `secrets` handed to the client once; the database keeps only
+its SHA-256 hash. A login session slides: using it pushes its expiry out by the idle
+timeout, but never past the absolute limit from the moment of login.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from beian.accounts.models import ApiToken, LoginSession, User
+
+SESSION_IDLE_TIMEOUT = timedelta(hours=12)
+SESSION_MAX_AGE = timedelta(days=7)
+# Recording every request would turn each page view into a write; minutes are precise enough.
+SESSION_TOUCH_INTERVAL = timedelta(minutes=5)
+API_TOKEN_LIFETIME = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """A token as handed to its holder: the secret itself and when it stops working."""
+
+    token: str
+    expires_at: datetime
+
+
+def new_token() -> str:
+    """A fresh unguessable token (256 bits, URL-safe)."""
+    return secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> str:
+    """The stored form of a token: its SHA-256 in hex."""
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def start_login_session(session: Session, *, user: User, now: datetime) -> IssuedToken:
+    """Open a browser session for `user`; always a new token, so a session cannot be fixed."""
+    now = now.astimezone(UTC)
+    token = new_token()
+    expires_at = now + SESSION_IDLE_TIMEOUT
+    session.add(
+        LoginSession(
+            token_hash=hash_token(token),
+            user_id=user.id,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=expires_at,
+        )
+    )
+    session.flush()
+    return IssuedToken(token, expires_at)
+
+
+def resolve_login_session(session: Session, *, token: str, now: datetime) -> User | None:
+    """The active user behind a session token, extending the session; None if not valid."""
+    now = now.astimezone(UTC)
+    row = session.scalars(
+        select(LoginSession).where(LoginSession.token_hash == hash_token(token))
+    ).first()
+    if row is None or _stored(row.expires_at) <= now:
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or not user.is_active:
+        return None
+    if now - _stored(row.last_seen_at) >= SESSION_TOUCH_INTERVAL:
+        row.last_seen_at = now
+        row.expires_at = min(now + SESSION_IDLE_TIMEOUT, _stored(row.created_at) + SESSION_MAX_AGE)
+        session.flush()
+    return user
+
+
+def end_login_session(session: Session, *, token: str) -> bool:
+    """Delete the session with this token (logout); True if there was one."""
+    result = session.execute(
+        delete(LoginSession).where(LoginSession.token_hash == hash_token(token))
+    )
+    return bool(result.rowcount)
+
+
+def issue_api_token(session: Session, *, user: User, now: datetime) -> IssuedToken:
+    """Issue a bearer token for the API, valid for API_TOKEN_LIFETIME."""
+    now = now.astimezone(UTC)
+    token = new_token()
+    expires_at = now + API_TOKEN_LIFETIME
+    session.add(
+        ApiToken(
+            token_hash=hash_token(token), user_id=user.id, created_at=now, expires_at=expires_at
+        )
+    )
+    session.flush()
+    return IssuedToken(token, expires_at)
+
+
+def resolve_api_token(session: Session, *, token: str, now: datetime) -> User | None:
+    """The active user behind a bearer token, or None when unknown, expired or inactive."""
+    now = now.astimezone(UTC)
+    row = session.scalars(select(ApiToken).where(ApiToken.token_hash == hash_token(token))).first()
+    if row is None or _stored(row.expires_at) <= now:
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or not user.is_active:
+        return None
+    if row.last_used_at is None or now - _stored(row.last_used_at) >= SESSION_TOUCH_INTERVAL:
+        row.last_used_at = now
+        session.flush()
+    return user
+
+
+def revoke_api_token(session: Session, *, token: str) -> bool:
+    """Delete a bearer token; True if there was one."""
+    result = session.execute(delete(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+    return bool(result.rowcount)
+
+
+def purge_expired(session: Session, *, now: datetime) -> int:
+    """Delete expired sessions and tokens (for a periodic job); returns how many."""
+    now = now.astimezone(UTC)
+    sessions = session.execute(delete(LoginSession).where(LoginSession.expires_at <= now))
+    tokens = session.execute(delete(ApiToken).where(ApiToken.expires_at <= now))
+    return int(sessions.rowcount or 0) + int(tokens.rowcount or 0)
+
+
+def _stored(value: datetime) -> datetime:
+    # SQLite hands back the naive UTC wall time that was written; PostgreSQL an aware value.
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
