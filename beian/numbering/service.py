@@ -10,6 +10,9 @@ missing rows are created with INSERT ... ON CONFLICT DO NOTHING first, so two
 transactions creating the same row do not fail, the second waits and then sees it.
 On SQLite every transaction starts with BEGIN IMMEDIATE (beian.db), which already admits
 one writer at a time; the same statements run there without the row locks.
+
+The locks are held until the caller commits (PostgreSQL's default READ COMMITTED is
+assumed), so an approval should draw its number as its last step before committing.
 """
 
 from __future__ import annotations
