@@ -1,0 +1,39 @@
+"""Background work of this feature: the OCR cross-check, run by the worker."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from beian.clock import Clock
+from beian.config import load_settings
+from beian.documents import ocr
+from beian.documents.models import Media
+from beian.documents.storage import LocalStorage, Storage
+from beian.timers import service as timers
+from beian.timers.models import Timer
+
+_storage: Storage | None = None
+
+
+def use_storage(storage: Storage | None) -> None:
+    """Set the storage the worker reads documents from (None: the configured directory)."""
+    global _storage
+    _storage = storage
+
+
+def storage() -> Storage:
+    """The storage in use: the one set with `use_storage`, else BEIAN_STORAGE_DIR."""
+    return _storage if _storage is not None else LocalStorage(load_settings().storage_dir)
+
+
+@timers.handler("document_ocr")
+def run_document_ocr(session: Session, timer: Timer, clock: Clock) -> None:
+    """Read the media named by the timer's key and store the cross-check on its row."""
+    media = session.get(Media, timer.key)
+    if media is None:
+        return  # Deleted since it was scheduled: nothing left to read.
+    payload = timer.payload or {}
+    result = ocr.cross_check(storage().get(media.storage_key), payload["kind"],
+                             payload.get("expected", {}), media.field)
+    media.ocr_findings = result.to_dict()
+    media.ocr_checked_at = clock.now()
