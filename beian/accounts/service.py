@@ -71,7 +71,7 @@ def create_user(
         raise AccountError(
             INVALID_USERNAME,
             "username",
-            "用户名须为 3–64 位小写字母、数字或 _ . @ -，并以字母或数字开头",
+            "用户名须为 3–64 位字母、数字或 _ . @ -，并以字母或数字开头",
             "请换一个符合规则的用户名，例如 zhang.san",
         )
     _check_password(password)
