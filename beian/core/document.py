@@ -143,8 +143,8 @@ class FilingDocument(_Part):
     icp_materials: Materials = Field(default_factory=Materials)
 
     def to_json_dict(self) -> dict[str, Any]:
-        """The document as JSON-ready data, without the fields left empty."""
-        return self.model_dump(mode="json", exclude_none=True)
+        """The document as JSON-ready data, only with the fields that were given."""
+        return self.model_dump(mode="json", exclude_none=True, exclude_unset=True)
 
 
 # errcodes 1001-1099: the document's shape.

@@ -57,18 +57,25 @@ class PrecheckConfig:
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> PrecheckConfig:
         """Build from JSON data: the same keys, provinces as {code: {...}}; ValueError if bad."""
+        if not isinstance(data, Mapping):
+            raise ValueError("pre-check configuration must be a JSON object")
+        known = {"min_validity_months", "individual_applet_limit", "organisation_applet_limit"}
+        unknown = set(data) - known - {"provinces"}
+        if unknown:
+            raise ValueError(f"unknown settings: {', '.join(sorted(unknown))}")
+        provinces_data = data.get("provinces", {})
+        if not isinstance(provinces_data, Mapping) or not all(
+            isinstance(rules, Mapping) for rules in provinces_data.values()
+        ):
+            raise ValueError("provinces must map province codes to objects")
         try:
             provinces = {
                 str(code): ProvinceRules(
                     min_validity_months=rules.get("min_validity_months"),
                     required_materials=frozenset(rules.get("required_materials", ())),
                 )
-                for code, rules in dict(data.get("provinces", {})).items()
+                for code, rules in provinces_data.items()
             }
-            known = {"min_validity_months", "individual_applet_limit", "organisation_applet_limit"}
-            unknown = set(data) - known - {"provinces"}
-            if unknown:
-                raise ValueError(f"unknown settings: {', '.join(sorted(unknown))}")
             return cls(provinces=provinces, **{key: int(data[key]) for key in known & set(data)})
-        except (AttributeError, TypeError) as exc:
+        except TypeError as exc:
             raise ValueError(f"malformed pre-check configuration: {exc}") from exc

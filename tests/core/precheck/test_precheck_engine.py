@@ -1,0 +1,89 @@
+"""The pre-check entry point, its settings and its robustness."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from beian.core.document import parse_document
+from beian.core.precheck import RULES, PrecheckConfig, ProvinceRules, engine, precheck
+
+
+def test_a_parsed_document_is_checked_like_its_json(check, enterprise):
+    enterprise["icp_applets"]["base_info"]["comment"] = "太短"
+    doc, _ = parse_document(enterprise)
+    assert check(doc) == check(enterprise)
+
+
+def test_shape_problems_are_reported_alone(found):
+    assert found({"icp_subject": {"base_info": {"type": "4"}}}) == {
+        (1003, "icp_subject.base_info.type")
+    }
+
+
+def test_now_must_be_aware(enterprise):
+    with pytest.raises(ValueError, match="aware"):
+        precheck(enterprise, now=datetime(2026, 3, 2, 9))
+
+
+def test_the_date_is_the_china_date(enterprise):
+    enterprise["icp_subject"]["principal_info"]["certificate_validity_date_start"] = "20260302"
+    # 2026-03-01 17:00 UTC is already 2026-03-02 in China
+    late_utc = datetime.fromisoformat("2026-03-01T17:00:00+00:00")
+    early_utc = datetime.fromisoformat("2026-03-01T15:00:00+00:00")
+    assert not [f for f in precheck(enterprise, now=late_utc) if f.errcode == 1504]
+    assert [f for f in precheck(enterprise, now=early_utc) if f.errcode == 1504]
+
+
+def test_a_failing_rule_becomes_an_error_finding(check, enterprise, monkeypatch):
+    def broken(doc, ctx):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(engine, "RULES", (broken, *RULES))
+    findings = check(enterprise)
+    assert findings[0].errcode == 9001 and findings[0].is_error
+    assert "broken" in findings[0].errmsg
+    assert [f.errcode for f in findings[1:]] == [2601]  # the other rules still ran
+
+
+def test_every_rule_is_registered_once():
+    assert len(set(RULES)) == len(RULES) == 21
+
+
+def test_config_from_mapping():
+    config = PrecheckConfig.from_mapping(
+        {
+            "min_validity_months": 2,
+            "individual_applet_limit": 3,
+            "provinces": {
+                "110000": {"min_validity_months": 3, "required_materials": ["promise_video"]}
+            },
+        }
+    )
+    assert config.min_validity_months_for("110000") == 3
+    assert config.min_validity_months_for("440000") == 2
+    assert config.min_validity_months_for(None) == 2
+    assert config.required_materials_for("110000") == frozenset({"promise_video"})
+    assert config.individual_applet_limit == 3
+    assert config.organisation_applet_limit == 50
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"colour": "red"},
+        {"provinces": []},
+        {"provinces": {"110000": {"required_materials": ["selfie"]}}},
+        {"min_validity_months": -1},
+        {"individual_applet_limit": 0},
+    ],
+)
+def test_bad_config_is_refused(data):
+    with pytest.raises(ValueError):
+        PrecheckConfig.from_mapping(data)
+
+
+def test_province_overrides_fall_back_to_the_national_months():
+    config = PrecheckConfig(min_validity_months=2, provinces={"110000": ProvinceRules()})
+    assert config.min_validity_months_for("110000") == 2

@@ -1,0 +1,81 @@
+"""Applet comment (2000-2099), prohibited words (2100-2199), individual names (2200-2299)."""
+
+from __future__ import annotations
+
+import pytest
+
+from beian.core.precheck.rules.texts import find_words, normalise, word_list
+
+COMMENT = range(2000, 2100)
+WORDS = range(2100, 2200)
+NAMES = range(2200, 2300)
+NAME = "icp_applets.base_info.name"
+TEXT = "icp_applets.base_info.comment"
+
+
+def base(doc):
+    return doc["icp_applets"]["base_info"]
+
+
+def test_valid_filings_pass(found, enterprise, individual):
+    for codes in (COMMENT, WORDS, NAMES):
+        assert found(enterprise, codes) == found(individual, codes) == set()
+
+
+@pytest.mark.parametrize(("length", "errcode"), [(19, 2001), (20, None), (200, None), (201, 2002)])
+def test_comment_has_20_to_200_characters(found, individual, length, errcode):
+    base(individual)["comment"] = "记" * length
+    assert found(individual, COMMENT) == ({(errcode, TEXT)} if errcode else set())
+
+
+def test_surrounding_spaces_do_not_count(found, individual):
+    base(individual)["comment"] = "  " + "记" * 19 + "  "
+    assert found(individual, COMMENT) == {(2001, TEXT)}
+
+
+@pytest.mark.parametrize("name", ["开心赌博", "六合 彩预测", "百家乐！", "Ｋ粉"])
+def test_prohibited_words_in_the_name(found, enterprise, name):
+    base(enterprise)["name"] = name
+    assert found(enterprise, WORDS) == {(2101, NAME)}
+
+
+def test_prohibited_words_in_the_comment(check, enterprise):
+    base(enterprise)["comment"] += "另提供博彩资讯。"
+    [finding] = [f for f in check(enterprise) if f.errcode in WORDS]
+    assert (finding.errcode, finding.err_field) == (2102, TEXT)
+    assert "博彩" in finding.errmsg
+
+
+def test_the_word_list_is_shipped_and_normalised():
+    words = word_list("prohibited_words")
+    assert {"赌博", "色情", "诈骗", "毒品", "k粉"} <= set(words)
+    assert all(word == normalise(word) for word in words)
+    assert find_words("菠菜沙拉", words) == []
+
+
+@pytest.mark.parametrize("name", ["abc123", "Hello World", "ＡＢＣ", "2048"])
+def test_an_individual_name_is_not_only_latin_or_digits(found, individual, name):
+    base(individual)["name"] = name
+    assert found(individual, NAMES) == {(2201, NAME)}
+
+
+@pytest.mark.parametrize("name", ["中国美食笔记", "中华诗词笔记", "国家地理笔记"])
+def test_an_individual_name_has_no_national_prefix(found, individual, name):
+    base(individual)["name"] = name
+    assert found(individual, NAMES) == {(2202, NAME)}
+
+
+@pytest.mark.parametrize("name", ["小川科技公司", "小川官方商城", "小川政府服务", "小川银行助手"])
+def test_an_individual_name_implies_no_organisation(found, individual, name):
+    base(individual)["name"] = name
+    assert found(individual, NAMES) == {(2203, NAME)}
+
+
+def test_organisations_may_use_such_names(found, enterprise):
+    base(enterprise)["name"] = "中国启明星教育官方"
+    assert found(enterprise, NAMES) == set()
+
+
+def test_a_latin_name_with_chinese_is_fine(found, individual):
+    base(individual)["name"] = "小川的AI笔记"
+    assert found(individual, NAMES) == set()
