@@ -34,10 +34,19 @@ UNKNOWN = "手机号、证件号码或验证码不正确，或核验已结束"
 
 @dataclass(frozen=True)
 class CodeOutcome:
-    """The result of one correct code entry."""
+    """The result of one code entry; a refusal is returned, not raised, so that the wrong
+    attempt it counts is committed with the caller's transaction."""
 
     filing_id: str
-    all_verified: bool
+    accepted: bool
+    all_verified: bool = False
+    refusal: CodeRejected | None = None
+
+    def raise_if_refused(self) -> CodeOutcome:
+        """Raise the refusal (after the caller committed the attempt count)."""
+        if self.refusal is not None:
+            raise self.refusal
+        return self
 
 
 def start(session: Session, filing: Filing, *, purpose: str, now: datetime) -> list[SmsChallenge]:
@@ -94,21 +103,24 @@ def enter_code(
     code: str,
     now: datetime,
 ) -> CodeOutcome:
-    """Check a code typed on the verification page; counts wrong entries."""
+    """Check a code typed on the verification page; wrong entries count even when refused."""
     challenge = _find(session, purpose, mobile, certificate_number)
     filing = session.get(Filing, challenge.filing_id)
     assert filing is not None
     if now >= challenge.window_ends_at:
         _fail(session, filing, purpose, now=now, reason="24小时内未完成短信核验")
-        raise CodeRejected("验证码已过期，核验已结束", "请重新提交备案以获取新的验证码")
+        return _refused(filing, "验证码已过期，核验已结束", "请重新提交备案以获取新的验证码")
     if not hmac.compare_digest(challenge.code_hash, _hash(challenge, code.strip())):
         challenge.wrong_attempts += 1
         left = MAX_WRONG - challenge.wrong_attempts
         if left <= 0:
             challenge.status = "failed"
             _fail(session, filing, purpose, now=now, reason="验证码连续输错5次")
-            raise CodeRejected("验证码错误次数过多，核验已结束", "请重新提交备案以获取新的验证码")
-        raise CodeRejected(
+            return _refused(
+                filing, "验证码错误次数过多，核验已结束", "请重新提交备案以获取新的验证码"
+            )
+        return _refused(
+            filing,
             f"验证码不正确，还可再试 {left} 次",
             "请核对短信（发送方 12381）中的6位验证码；收不到或已失效时可重发一次",
         )
@@ -119,7 +131,13 @@ def enter_code(
     if not waiting:
         event = Event.SMS_VERIFIED if purpose == "verify" else Event.CONFIRM_CANCELLATION
         move(session, filing, event, actor="principal", now=now)
-    return CodeOutcome(filing_id=filing.id, all_verified=not waiting)
+    return CodeOutcome(filing_id=filing.id, accepted=True, all_verified=not waiting)
+
+
+def _refused(filing: Filing, message: str, suggest: str) -> CodeOutcome:
+    return CodeOutcome(
+        filing_id=filing.id, accepted=False, refusal=CodeRejected(message, suggest)
+    )
 
 
 def resend(

@@ -58,6 +58,12 @@ class World:
             select(LocalSms.text).where(LocalSms.phone == phone).order_by(LocalSms.id)
         )))
 
+    def senders_to(self, phone: str) -> list[str]:
+        self.work()
+        return self.read(lambda s: list(s.scalars(
+            select(LocalSms.sender).where(LocalSms.phone == phone).order_by(LocalSms.id)
+        )))
+
     def latest_code(self, phone: str) -> str:
         texts = self.texts_to(phone)
         assert texts, f"no SMS reached {phone}"

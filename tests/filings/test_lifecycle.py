@@ -43,6 +43,12 @@ def platform_approved(world, document) -> str:
     return filing_id
 
 
+def on_a_friday(world, document):
+    """Move to Friday 2026-03-06 10:00 and take a fresh face check there."""
+    world.clock.set(datetime(2026, 3, 6, 10, 0, tzinfo=CHINA_TZ))
+    document["icp_applets"]["principal_info"]["verify_task_id"] = world.passed_face_task()
+
+
 def principal(document, part="icp_applets"):
     info = document[part]["principal_info"]
     return info["mobile"], info["certificate_number"]
@@ -57,7 +63,7 @@ def verify_all(world, document, filing_id):
             code = world.latest_code(mobile)
             world.act(lambda s, m=mobile, n=number, c=code: verification.enter_code(
                 s, purpose="verify", mobile=m, certificate_number=n, code=c,
-                now=world.clock.now()))
+                now=world.clock.now())).raise_if_refused()
         except CodeRejected:
             continue  # that phone's challenge was already verified (shared phone)
 
@@ -82,7 +88,7 @@ def test_the_example_document_passes_the_precheck(world, document):
 
 def test_submit_starts_platform_review_with_a_two_working_day_deadline(world, document):
     # Friday 2026-03-06 10:00: two working days later is Tuesday 03-10, ending at midnight.
-    world.clock.set(datetime(2026, 3, 6, 10, 0, tzinfo=CHINA_TZ))
+    on_a_friday(world, document)
     filing_id = submitted(world, document)
     filing = world.filing(filing_id)
     assert filing.status == Status.PLATFORM_REVIEW
@@ -190,8 +196,10 @@ def test_platform_approval_texts_both_principals_of_a_new_subject(world, documen
     assert filing.status == Status.SMS_VERIFICATION
     assert filing.deadline_at == world.clock.now() + timedelta(hours=24)
     for part in ("icp_subject", "icp_applets"):
-        [text] = world.texts_to(principal(document, part)[0])
-        assert "12381" in text
+        phone = principal(document, part)[0]
+        [text] = world.texts_to(phone)
+        assert world.senders_to(phone) == ["12381"]
+        assert "24小时" in text
 
 
 def test_one_text_when_both_principals_share_a_phone(world, document):
@@ -222,14 +230,14 @@ def test_five_wrong_codes_return_the_filing(world, document):
         with pytest.raises(CodeRejected) as refused:
             world.act(lambda s: verification.enter_code(
                 s, purpose="verify", mobile=mobile, certificate_number=number, code=wrong,
-                now=world.clock.now()))
+                now=world.clock.now())).raise_if_refused()
         if attempt < 5:
             assert f"{5 - attempt} 次" in str(refused.value)
     assert world.filing(filing_id).status == Status.SMS_FAILED
     with pytest.raises(CodeRejected):
         world.act(lambda s: verification.enter_code(
             s, purpose="verify", mobile=mobile, certificate_number=number, code=right,
-            now=world.clock.now()))
+            now=world.clock.now())).raise_if_refused()
 
 
 def test_one_resend_invalidates_the_old_code(world, document):
@@ -246,10 +254,10 @@ def test_one_resend_invalidates_the_old_code(world, document):
         with pytest.raises(CodeRejected):
             world.act(lambda s: verification.enter_code(
                 s, purpose="verify", mobile=mobile, certificate_number=number, code=old,
-                now=world.clock.now()))
+                now=world.clock.now())).raise_if_refused()
     world.act(lambda s: verification.enter_code(
         s, purpose="verify", mobile=mobile, certificate_number=number, code=new,
-        now=world.clock.now()))
+        now=world.clock.now())).raise_if_refused()
 
 
 def test_the_sms_window_closes_after_24_hours_never_earlier(world, document):
@@ -342,7 +350,7 @@ def test_cancellation_needs_the_principals_code(world, document):
     code = world.latest_code(mobile)
     world.act(lambda s: verification.enter_code(s, purpose="cancel", mobile=mobile,
                                                 certificate_number=number, code=code,
-                                                now=world.clock.now()))
+                                                now=world.clock.now())).raise_if_refused()
     assert world.filing(filing_id).status == Status.CANCELLED
 
 
@@ -386,7 +394,7 @@ def test_a_change_keeps_the_number_and_replaces_the_record(world, document):
 
 
 def test_overdue_reviews_are_flagged_and_supervisors_told(world, document):
-    world.clock.set(datetime(2026, 3, 6, 10, 0, tzinfo=CHINA_TZ))  # a Friday
+    on_a_friday(world, document)
     filing_id = submitted(world, document)
     world.clock.set(datetime(2026, 3, 10, 23, 59, tzinfo=CHINA_TZ))
     world.work()
