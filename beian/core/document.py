@@ -20,6 +20,7 @@ from pydantic import (
     model_validator,
 )
 
+from beian.core.dictionaries import INDIVIDUAL_SUBJECT_TYPE
 from beian.core.findings import Finding
 
 # Generous ceilings: they stop absurd payloads; business limits live in the rules.
@@ -141,6 +142,23 @@ class FilingDocument(_Part):
     icp_subject: Subject = Field(default_factory=Subject)
     icp_applets: Applet = Field(default_factory=Applet)
     icp_materials: Materials = Field(default_factory=Materials)
+
+    def with_individual_defaults(self) -> FilingDocument:
+        """For an individual subject, an empty applet principal becomes the subject principal.
+
+        SPEC 3: the individual's mini-program principal defaults to the subject principal.
+        The face-check task is the applet principal's own and is kept as given.
+        """
+        applet = self.icp_applets.principal_info
+        if self.icp_subject.base_info.type != INDIVIDUAL_SUBJECT_TYPE:
+            return self
+        if applet.model_dump(exclude={"verify_task_id"}, exclude_none=True):
+            return self
+        principal = self.icp_subject.principal_info.model_copy(
+            update={"verify_task_id": applet.verify_task_id}
+        )
+        applets = self.icp_applets.model_copy(update={"principal_info": principal})
+        return self.model_copy(update={"icp_applets": applets})
 
     def to_json_dict(self) -> dict[str, Any]:
         """The document as JSON-ready data, only with the fields that were given."""

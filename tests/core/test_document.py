@@ -177,7 +177,7 @@ def test_a_document_must_be_an_object(data):
     assert codes(findings) == {(1006, "")}
 
 
-@settings(derandomize=True, max_examples=300, deadline=None)
+@settings(derandomize=True, max_examples=150, deadline=None)
 @given(JSON)
 def test_arbitrary_json_never_raises(data):
     doc, findings = parse_document(data)
@@ -206,8 +206,38 @@ SECTIONS = st.fixed_dictionaries(
 )
 
 
-@settings(derandomize=True, max_examples=300, deadline=None)
+@settings(derandomize=True, max_examples=150, deadline=None)
 @given(SECTIONS)
 def test_arbitrary_values_inside_the_document_never_raise(data):
     doc, findings = parse_document(data)
     assert (doc is None) == bool(findings)
+
+
+def individual_payload(applet_principal):
+    principal = {
+        "name": "王小川",
+        "mobile": "13500135003",
+        "certificate_number": "440305199005200038",
+    }
+    return {
+        "icp_subject": {"base_info": {"type": 5}, "principal_info": principal},
+        "icp_applets": {"principal_info": applet_principal},
+    }
+
+
+def test_an_individual_applet_principal_defaults_to_the_subject_principal():
+    doc, _ = parse_document(individual_payload({"verify_task_id": "face-1"}))
+    filled = doc.with_individual_defaults()
+    applet = filled.icp_applets.principal_info
+    assert applet.name == "王小川" and applet.mobile == "13500135003"
+    assert applet.verify_task_id == "face-1"
+    assert filled.icp_subject.principal_info.verify_task_id is None
+
+
+def test_defaults_never_overwrite_what_was_given():
+    doc, _ = parse_document(individual_payload({"name": "别人"}))
+    assert doc.with_individual_defaults() is doc
+    organisation = individual_payload({})
+    organisation["icp_subject"]["base_info"]["type"] = 4
+    doc, _ = parse_document(organisation)
+    assert doc.with_individual_defaults() is doc
