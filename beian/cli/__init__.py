@@ -17,6 +17,8 @@ FEATURE_COMMANDS = (
     "beian.documents.cli",
     "beian.filings.cli",
     "beian.cli.worker_commands",
+    "beian.audit.cli",
+    "beian.demo",
 )
 
 

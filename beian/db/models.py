@@ -8,6 +8,7 @@ import beian.filings.models  # noqa: F401, E402
 import beian.notifications.models  # noqa: F401, E402
 import beian.numbering.models  # noqa: F401, E402
 import beian.timers.models  # noqa: F401, E402
+import beian.audit.models  # noqa: F401, E402
 from beian.db import Base
 
 metadata = Base.metadata

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from beian.audit import service as audit
 from beian.calendar.service import load_calendar
 from beian.core.workflow import (
     DEADLINES,
@@ -75,6 +76,15 @@ def move(
     )
     session.add(record)
     session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action=f"filing.{event.value}",
+        target_type="filing",
+        target_id=filing.id,
+        now=now,
+        detail={"from": source.value, "to": target.value},
+    )
     _arm(session, filing, target, now)
     notify_event(session, filing, event, record, now=now)
     return record
