@@ -66,6 +66,7 @@ log = logging.getLogger(__name__)
 # Printable ASCII without spaces: the key travels in an HTTP header.
 _DEDUP_KEY = re.compile(r"[\x21-\x7e]{1,200}")
 _MOBILE = re.compile(r"(\+?86)?1[3-9]\d{9}")
+_SWITCHED_OFF = {"template": "template messages are off: BEIAN_WEBHOOK_URL is not set"}
 
 
 @dataclass
@@ -257,7 +258,7 @@ def _deliver_one(
             row = _reclaim(session, item)
             if row is None:
                 return "stale"
-            _finish(row, SKIPPED, clock.now(), error=f"channel {envelope.channel} is switched off")
+            _finish(row, SKIPPED, clock.now(), error=_SWITCHED_OFF.get(envelope.channel, "off"))
         return "skipped"
     if channel.in_database:
         try:

@@ -272,6 +272,28 @@ def test_a_worker_whose_lease_ran_out_does_not_deliver_again(
     assert _count(sessions, InboxMessage) == 1
 
 
+def test_a_late_failure_does_not_disturb_the_worker_that_took_over(
+    sessions: sessionmaker[Session], clock: FixedClock, policy: RetryPolicy
+) -> None:
+    class BrokenInbox(InboxChannel):
+        def deliver(self, envelope, *, session, now):  # type: ignore[no-untyped-def]
+            raise RuntimeError("slow worker's disk failed")
+
+    with transaction(sessions) as session:
+        message_id = _enqueue_inbox(session, clock, "k").id
+    with transaction(sessions) as session:
+        (slow,) = claim(session, now=clock.now(), limit=10, policy=policy)
+    clock.advance(seconds=policy.lease_seconds)
+    with transaction(sessions) as session:
+        (current,) = claim(session, now=clock.now(), limit=10, policy=policy)
+    broken = Channels(inbox=BrokenInbox(), policy=policy)
+    assert service._deliver_one(sessions, clock, broken, slow) == "stale"
+    row = _row(sessions, message_id)
+    assert row.claim_token == current.token and row.last_error is None
+    assert service._deliver_one(sessions, clock, Channels(policy=policy), current) == "delivered"
+    assert _count(sessions, InboxMessage) == 1
+
+
 def test_template_messages_are_skipped_when_no_webhook_is_configured(
     sessions: sessionmaker[Session], clock: FixedClock
 ) -> None:
@@ -289,6 +311,7 @@ def test_template_messages_are_skipped_when_no_webhook_is_configured(
     assert (stats.delivered, stats.skipped) == (1, 1)
     by_channel = {r.channel: _row(sessions, r.id) for r in rows}
     assert by_channel["template"].status == "skipped"
+    assert "BEIAN_WEBHOOK_URL is not set" in (by_channel["template"].last_error or "")
     assert by_channel["inbox"].status == "delivered"
     clock.advance(days=1)
     assert deliver_due(sessions, clock=clock, channels=Channels(template=None)).claimed == 0
