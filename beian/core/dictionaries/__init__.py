@@ -75,7 +75,12 @@ class CertificateType:
 
 @dataclass(frozen=True, slots=True)
 class ServiceType:
-    """A service content type; level 1 has parent_type 0, only level 2 may be filed."""
+    """A service content type; level 1 has parent_type 0, only level 2 may be filed.
+
+    `required_nrlx` lists the pre-approvals that qualify a filing for this service: any one
+    of them satisfies the requirement (training bodies may hold an education approval or an
+    off-campus-training licence); an empty tuple means none is needed.
+    """
 
     type: int
     name: str

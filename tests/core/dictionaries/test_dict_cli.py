@@ -26,7 +26,11 @@ def test_certificate_types_json(capsys: pytest.CaptureFixture[str]) -> None:
     rows = _json_of("certificate-types", capsys)
     by_type = {row["type"]: row for row in rows}
     assert by_type[2] == {
-        "type": 2, "name": "居民身份证", "subject_type": 5, "personal": True, "uscc": False
+        "type": 2,
+        "name": "居民身份证",
+        "subject_type": 5,
+        "personal": True,
+        "uscc": False,
     }
     assert by_type[1]["subject_type"] == 4 and by_type[1]["uscc"] is True
     assert all({"type", "name", "subject_type"} <= row.keys() for row in rows)
@@ -37,7 +41,7 @@ def test_service_types_json(capsys: pytest.CaptureFixture[str]) -> None:
     by_type = {row["type"]: row for row in rows}
     assert by_type[506] == {"type": 506, "name": "教育", "parent_type": 0, "required_nrlx": []}
     assert by_type[79]["parent_type"] == 506
-    assert by_type[79]["required_nrlx"] == [3]
+    assert by_type[79]["required_nrlx"] == [3, 14]  # education approval or off-campus licence
     assert all(isinstance(row["required_nrlx"], list) for row in rows)
 
 

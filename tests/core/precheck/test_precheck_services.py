@@ -77,3 +77,11 @@ def test_a_service_needing_approval_must_carry_it(check, enterprise):
 def test_another_approval_does_not_stand_in_for_the_required_one(found, enterprise):
     base(enterprise)["nrlx_details"] = [{"type": 1, "code": "x", "media": "m"}]  # news
     assert found(enterprise, RANGE) == {(1911, NRLX)}
+
+
+def test_a_training_body_may_hold_an_off_campus_training_licence_instead(found, enterprise):
+    base(enterprise)["service_content_types"] = [79]
+    base(enterprise)["nrlx_details"] = [{"type": 14, "code": "校外培训许可2026001号", "media": "m"}]
+    assert found(enterprise, RANGE) == set()
+    base(enterprise)["nrlx_details"] = [{"type": 24}]
+    assert {code for code, _ in found(enterprise, RANGE)} != set()
