@@ -10,6 +10,7 @@ import argparse
 import copy
 import json
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -20,12 +21,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from beian.clock import CHINA_TZ, FixedClock
+from beian.core.dictionaries import NRLX_NONE
 from beian.core.workflow import EVENT_LABELS, STATUS_LABELS, Event, Status
 from beian.db import make_engine, make_sessionmaker, transaction
 from beian.db.migrate import upgrade
 from beian.facecheck import service as facecheck
 from beian.filings import review, service, verification
-from beian.filings.errors import FilingError
 from beian.filings.models import Filing, FilingEvent
 from beian.notifications.channels import build_channels
 from beian.notifications.models import LocalSms
@@ -80,83 +81,169 @@ def run_demo(sessions: sessionmaker[Session], clock: FixedClock, say: Callable[[
     document = demo_document()
     principal = document["icp_applets"]["principal_info"]
     say("== 1. 填写：小程序负责人人脸核身 ==")
-    task = act(lambda s: facecheck.create_task(
-        s, applicant_key=APPLICANT, principal_name=principal["name"], now=clock.now()))
-    act(lambda s: facecheck.record_result(
-        s, task_id=task.id, now=clock.advance(minutes=5), verdict="pass",
-        report={"note": "演示：照片核验通过"}))
+    task = act(
+        lambda s: facecheck.create_task(
+            s, applicant_key=APPLICANT, principal_name=principal["name"], now=clock.now()
+        )
+    )
+    act(
+        lambda s: facecheck.record_result(
+            s,
+            task_id=task.id,
+            now=clock.advance(minutes=5),
+            verdict="pass",
+            report={"note": "演示：照片核验通过"},
+        )
+    )
     principal["verify_task_id"] = task.id
 
     say("== 2. 填写并预检：故意漏填前置审批、备注过短 ==")
     draft = copy.deepcopy(document)
-    draft["icp_applets"]["base_info"]["nrlx_details"] = [{"type": _none_nrlx()}]
+    draft["icp_applets"]["base_info"]["nrlx_details"] = [{"type": NRLX_NONE}]
     draft["icp_applets"]["base_info"]["comment"] = "在线课程"
-    filing, findings = act(lambda s: service.create_filing(
-        s, applicant=APPLICANT, document=draft, now=clock.advance(minutes=10)))
+    filing, findings = act(
+        lambda s: service.create_filing(
+            s, applicant=APPLICANT, document=draft, now=clock.advance(minutes=10)
+        )
+    )
     for finding in findings:
-        say(f"  [{finding['severity']}] {finding['err_field']}: {finding['errmsg']}"
-            f" → {finding['suggest']}")
-    filing, findings = act(lambda s: service.update_filing(
-        s, filing_id=filing.id, applicant=APPLICANT, document=document,
-        now=clock.advance(minutes=20)))
+        say(
+            f"  [{finding['severity']}] {finding['err_field']}: {finding['errmsg']}"
+            f" → {finding['suggest']}"
+        )
+    filing, findings = act(
+        lambda s: service.update_filing(
+            s,
+            filing_id=filing.id,
+            applicant=APPLICANT,
+            document=document,
+            now=clock.advance(minutes=20),
+        )
+    )
     errors = [f for f in findings if f["severity"] == "error"]
     say(f"  修改后：{len(errors)} 处错误，{len(findings) - len(errors)} 条提示")
     if errors:
         raise SystemExit(f"demo document does not pass the pre-check: {errors}")
 
     say("== 3. 提交，平台初审驳回，按原因修改后重新提交 ==")
-    act(lambda s: service.submit(s, filing_id=filing.id, applicant=APPLICANT,
-                                 now=clock.advance(minutes=5)))
-    reject_with = [{
-        "field": "icp_subject.organize_info.certificate_photo",
-        "error": "营业执照照片反光，统一社会信用代码看不清",
-        "suggest": "请重新拍摄营业执照原件，避免反光，四角完整",
-    }]
-    act(lambda s: review.claim(s, filing_id=filing.id, reviewer=PLATFORM_REVIEWER,
-                               stage="platform", now=clock.advance(hours=3)))
-    act(lambda s: review.reject_platform(s, filing_id=filing.id, reviewer=PLATFORM_REVIEWER,
-                                         audit_data=reject_with, now=clock.advance(minutes=30)))
+    act(
+        lambda s: service.submit(
+            s, filing_id=filing.id, applicant=APPLICANT, now=clock.advance(minutes=5)
+        )
+    )
+    reject_with = [
+        {
+            "field": "icp_subject.organize_info.certificate_photo",
+            "error": "营业执照照片反光，统一社会信用代码看不清",
+            "suggest": "请重新拍摄营业执照原件，避免反光，四角完整",
+        }
+    ]
+    act(
+        lambda s: review.claim(
+            s,
+            filing_id=filing.id,
+            reviewer=PLATFORM_REVIEWER,
+            stage="platform",
+            now=clock.advance(hours=3),
+        )
+    )
+    act(
+        lambda s: review.reject_platform(
+            s,
+            filing_id=filing.id,
+            reviewer=PLATFORM_REVIEWER,
+            audit_data=reject_with,
+            now=clock.advance(minutes=30),
+        )
+    )
     fixed = copy.deepcopy(document)
     fixed["icp_subject"]["organize_info"]["certificate_photo"] = "media-licence-retake"
-    act(lambda s: service.update_filing(s, filing_id=filing.id, applicant=APPLICANT,
-                                        document=fixed, now=clock.advance(hours=2)))
-    act(lambda s: service.resubmit(s, filing_id=filing.id, applicant=APPLICANT,
-                                   now=clock.advance(minutes=1)))
+    act(
+        lambda s: service.update_filing(
+            s, filing_id=filing.id, applicant=APPLICANT, document=fixed, now=clock.advance(hours=2)
+        )
+    )
+    act(
+        lambda s: service.resubmit(
+            s, filing_id=filing.id, applicant=APPLICANT, now=clock.advance(minutes=1)
+        )
+    )
 
     say("== 4. 平台初审通过，短信核验：输错一次，重发，输入正确 ==")
-    act(lambda s: review.claim(s, filing_id=filing.id, reviewer=PLATFORM_REVIEWER,
-                               stage="platform", now=clock.advance(hours=20)))
-    act(lambda s: review.approve_platform(s, filing_id=filing.id, reviewer=PLATFORM_REVIEWER,
-                                          now=clock.advance(minutes=10)))
+    act(
+        lambda s: review.claim(
+            s,
+            filing_id=filing.id,
+            reviewer=PLATFORM_REVIEWER,
+            stage="platform",
+            now=clock.advance(hours=20),
+        )
+    )
+    act(
+        lambda s: review.approve_platform(
+            s, filing_id=filing.id, reviewer=PLATFORM_REVIEWER, now=clock.advance(minutes=10)
+        )
+    )
     work()
     mobile, number = principal["mobile"], principal["certificate_number"]
-    try:
-        act(lambda s: verification.enter_code(
-            s, purpose="verify", mobile=mobile, certificate_number=number, code="000000"
-            if _latest_code(sessions, mobile) != "000000" else "111111",
-            now=clock.advance(hours=1))).raise_if_refused()
-    except FilingError as refused:
-        say(f"  输错验证码：{refused}")
-    act(lambda s: verification.resend(s, purpose="verify", mobile=mobile,
-                                      certificate_number=number, now=clock.advance(minutes=2)))
+    wrong = f"{(int(_latest_code(sessions, mobile)) + 1) % 1_000_000:06d}"
+    outcome = act(
+        lambda s: verification.enter_code(
+            s,
+            purpose="verify",
+            mobile=mobile,
+            certificate_number=number,
+            code=wrong,
+            now=clock.advance(hours=1),
+        )
+    )
+    say(f"  输错验证码：{outcome.refusal}")
+    act(
+        lambda s: verification.resend(
+            s,
+            purpose="verify",
+            mobile=mobile,
+            certificate_number=number,
+            now=clock.advance(minutes=2),
+        )
+    )
     work()
-    code = _latest_code(sessions, mobile)
-    say("  重发后收到新验证码（发送方 12381），输入正确")
-    subject_phone = document["icp_subject"]["principal_info"]["mobile"]
-    for phone, cert in {(mobile, number),
-                        (subject_phone, document["icp_subject"]["principal_info"]
-                         ["certificate_number"])}:
-        entered = code if phone == mobile else _latest_code(sessions, phone)
-        act(lambda s, p=phone, c=cert, e=entered: verification.enter_code(
-            s, purpose="verify", mobile=p, certificate_number=c, code=e,
-            now=clock.advance(minutes=3))).raise_if_refused()
+    say("  重发后收到新验证码（发送方 12381），两位负责人分别输入正确的验证码")
+    subject = document["icp_subject"]["principal_info"]
+    for phone, cert in ((mobile, number), (subject["mobile"], subject["certificate_number"])):
+        code = _latest_code(sessions, phone)
+        act(
+            lambda s, p=phone, c=cert, e=code: verification.enter_code(
+                s,
+                purpose="verify",
+                mobile=p,
+                certificate_number=c,
+                code=e,
+                now=clock.advance(minutes=3),
+            )
+        ).raise_if_refused()
 
     say("== 5. 管局审核通过，下发备案号 ==")
     province = document["icp_subject"]["base_info"]["province"]
-    act(lambda s: review.claim(s, filing_id=filing.id, reviewer=BUREAU_REVIEWER, stage="bureau",
-                               province=province, now=clock.advance(days=3)))
-    final = act(lambda s: review.approve_bureau(s, filing_id=filing.id, reviewer=BUREAU_REVIEWER,
-                                                province=province, now=clock.advance(hours=1)))
+    act(
+        lambda s: review.claim(
+            s,
+            filing_id=filing.id,
+            reviewer=BUREAU_REVIEWER,
+            stage="bureau",
+            province=province,
+            now=clock.advance(days=3),
+        )
+    )
+    final = act(
+        lambda s: review.approve_bureau(
+            s,
+            filing_id=filing.id,
+            reviewer=BUREAU_REVIEWER,
+            province=province,
+            now=clock.advance(hours=1),
+        )
+    )
     work()
     say("")
     say(timeline(sessions, filing.id))
@@ -177,7 +264,8 @@ def timeline(sessions: sessionmaker[Session], filing_id: str) -> str:
             at = row.at.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M")
             deadline = (
                 f"，本步截止 {row.deadline_at.astimezone(CHINA_TZ):%Y-%m-%d %H:%M}"
-                if row.deadline_at else ""
+                if row.deadline_at
+                else ""
             )
             reason = f"（{row.reason}）" if row.reason else ""
             lines.append(
@@ -195,17 +283,4 @@ def _latest_code(sessions: sessionmaker[Session], phone: str) -> str:
         ).first()
     if message is None:
         raise SystemExit(f"no SMS was delivered to {phone}")
-    digits = [word for word in _words(message.text) if len(word) == 6 and word.isdigit()]
-    return digits[0]
-
-
-def _words(text: str) -> list[str]:
-    import re
-
-    return re.findall(r"\d+", text)
-
-
-def _none_nrlx() -> int:
-    from beian.core.dictionaries import NRLX_NONE
-
-    return NRLX_NONE
+    return re.findall(r"(?<!\d)\d{6}(?!\d)", message.text)[0]
