@@ -70,7 +70,7 @@ HUMAN_COMPONENTS = (
 @lru_cache(maxsize=1)
 def _cascades() -> tuple[cv2.CascadeClassifier, cv2.CascadeClassifier]:
     """Face and eye detectors shipped inside opencv-python (< 5)."""
-    root = cv2.data.haarcascades
+    root = cv2.data.haarcascades  # type: ignore[attr-defined]
     face = cv2.CascadeClassifier(root + "haarcascade_frontalface_default.xml")
     eye = cv2.CascadeClassifier(root + "haarcascade_eye.xml")
     if face.empty() or eye.empty():

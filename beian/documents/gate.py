@@ -151,15 +151,14 @@ def clean_image(content_type: str, data: bytes, limits: Limits) -> Cleaned:
             raise _pixel_refusal(limits) from None
         except (OSError, SyntaxError, ValueError) as error:
             raise unreadable from error
-    image = ImageOps.exif_transpose(image)
-    image = _normalise_mode(image)
+    upright = _normalise_mode(ImageOps.exif_transpose(image))
     out = io.BytesIO()
     if content_type == JPEG:
         # High quality, no chroma subsampling: the checks and OCR read what is stored.
-        image.save(out, "JPEG", quality=95, subsampling=0)
+        upright.save(out, "JPEG", quality=95, subsampling=0)
     else:
-        image.save(out, "PNG", compress_level=6)
-    return Cleaned(content_type, out.getvalue(), width=image.width, height=image.height)
+        upright.save(out, "PNG", compress_level=6)
+    return Cleaned(content_type, out.getvalue(), width=upright.width, height=upright.height)
 
 
 def _check_pixels(width: int, height: int, limits: Limits) -> None:

@@ -6,9 +6,10 @@ from functools import lru_cache
 from pathlib import Path
 
 import cv2
-import face_photos as faces
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
+
+from tests.documents import face_photos as faces
 
 # Debian's fonts-wqy-microhei; the set-up installs it.
 FONT_PATH = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
