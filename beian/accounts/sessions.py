@@ -11,8 +11,9 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Result, delete, select
 from sqlalchemy.orm import Session
 
 from beian.accounts.models import ApiToken, LoginSession, User
@@ -83,7 +84,7 @@ def end_login_session(session: Session, *, token: str) -> bool:
     result = session.execute(
         delete(LoginSession).where(LoginSession.token_hash == hash_token(token))
     )
-    return bool(result.rowcount)
+    return _deleted(result) > 0
 
 
 def issue_api_token(session: Session, *, user: User, now: datetime) -> IssuedToken:
@@ -118,7 +119,7 @@ def resolve_api_token(session: Session, *, token: str, now: datetime) -> User | 
 def revoke_api_token(session: Session, *, token: str) -> bool:
     """Delete a bearer token; True if there was one."""
     result = session.execute(delete(ApiToken).where(ApiToken.token_hash == hash_token(token)))
-    return bool(result.rowcount)
+    return _deleted(result) > 0
 
 
 def purge_expired(session: Session, *, now: datetime) -> int:
@@ -126,7 +127,12 @@ def purge_expired(session: Session, *, now: datetime) -> int:
     now = now.astimezone(UTC)
     sessions = session.execute(delete(LoginSession).where(LoginSession.expires_at <= now))
     tokens = session.execute(delete(ApiToken).where(ApiToken.expires_at <= now))
-    return int(sessions.rowcount or 0) + int(tokens.rowcount or 0)
+    return _deleted(sessions) + _deleted(tokens)
+
+
+def _deleted(result: Result[Any]) -> int:
+    # A bulk DELETE returns a CursorResult, whose rowcount the generic Result type hides.
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def _stored(value: datetime) -> datetime:

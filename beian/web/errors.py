@@ -22,8 +22,8 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from beian.accounts.service import DUPLICATE_USERNAME, AccountError
-from beian.web.auth import API_PREFIX
-from beian.web.findings import FindingError, finding, status_finding
+from beian.web.auth import API_PREFIX, optional_user
+from beian.web.findings import CSRF_FAILED, FindingError, finding, status_finding
 from beian.web.validation import validation_findings
 
 logger = logging.getLogger("beian.web")
@@ -69,6 +69,14 @@ def error_page(
     from beian.web.templating import render
 
     title = _PAGE_TITLES.get(status_code, "请求未能完成")
+    if any(item.get("errcode") == CSRF_FAILED for item in findings):
+        title = "请求已被拒绝"
+    if status_code < 500 and not hasattr(request.state, "user"):
+        # Show the logged-in layout where we can; an error page must not fail for it.
+        try:
+            optional_user(request)
+        except Exception:
+            request.state.user = None
     try:
         response = render(
             request,
@@ -190,7 +198,7 @@ def _log_unexpected(error: BaseException, scope: Scope) -> None:
     where = " <- ".join(
         f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno} {f.name}" for f in reversed(frames)
     )
-    causes = []
+    causes: list[str] = []
     cause = error.__cause__ or error.__context__
     while cause is not None and len(causes) < 5:
         causes.append(type(cause).__qualname__)

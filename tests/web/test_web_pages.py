@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+from typing import Annotated
 
 import pytest
+from fastapi import Depends, Request, Response
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from beian.accounts.models import LoginSession
+from beian.accounts.models import LoginSession, User
+from beian.web.auth import require_role
 from beian.web.pages import safe_next
+from beian.web.templating import render
 from tests.web.web_helpers import PASSWORD, add_user, csrf_from, make_app, page_login
 
 
@@ -24,6 +28,13 @@ def app(sessions, clock):
 
 @pytest.fixture
 def client(app):
+    # A page only operators may open, to see how role checks answer browsers.
+    @app.get("/test-operators-only")
+    def operators_only(
+        request: Request, user: Annotated[User, Depends(require_role("operator"))]
+    ) -> Response:
+        return render(request, "home.html", {"title": "运营"})
+
     return TestClient(app)
 
 
@@ -208,3 +219,21 @@ def test_the_stylesheet_is_served_and_loads_nothing_from_elsewhere(client):
     assert "text/css" in response.headers["content-type"]
     assert "http" not in response.text and "@import" not in response.text
     assert "http" not in client.get("/login").text.split("<body>")[0]
+
+
+def test_error_pages_keep_the_logged_in_layout(client):
+    page_login(client, "zhang.san")
+    html = client.get("/no-such-page").text
+    assert "退出登录" in html and 'href="/filings"' in html
+    assert 'href="/login"' not in html
+
+
+def test_role_checked_pages_send_strangers_to_login_and_refuse_other_roles(client):
+    response = client.get("/test-operators-only", follow_redirects=False)
+    assert response.headers["location"] == "/login?next=%2Ftest-operators-only"
+    page_login(client, "zhang.san")
+    refused = client.get("/test-operators-only")
+    assert refused.status_code == 403
+    assert "没有权限" in refused.text and "此操作仅限运营管理员" in refused.text
+    page_login(client, "boss")
+    assert client.get("/test-operators-only").status_code == 200
