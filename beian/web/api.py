@@ -68,9 +68,11 @@ class UserOut(BaseModel):
 
 
 @router.post("/login", operation_id="login", response_model=TokenResponse)
-def login(body: LoginRequest, request: Request) -> TokenResponse:
+def login(body: LoginRequest, request: Request, response: Response) -> TokenResponse:
     """Exchange username and password for a bearer token."""
     state = request.app.state
+    # A token must not be kept by any cache on the way (RFC 6749, section 5.1).
+    response.headers["Cache-Control"] = "no-store"
     with transaction(state.sessions) as db:
         user = authenticate(
             db, username=body.username, password=body.password, hasher=state.password_hasher

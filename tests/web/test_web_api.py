@@ -28,6 +28,7 @@ def test_login_returns_a_bearer_token_valid_for_a_day(client, clock):
         "/api/v1/login", json={"username": "Zhang.San", "password": "correct horse battery"}
     )
     assert response.status_code == 200
+    assert response.headers["cache-control"] == "no-store"
     body = response.json()
     assert body["token_type"] == "bearer"
     assert datetime.fromisoformat(body["expires_at"]) == clock.now() + timedelta(hours=24)

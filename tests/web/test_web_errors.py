@@ -167,3 +167,20 @@ def test_a_missing_or_non_json_body_says_to_send_json(client):
     assert (empty[0]["err_field"], empty[0]["errmsg"]) == ("", "缺少请求体")
     plain = client.post(LOGIN, content=b"{}", headers={"Content-Type": "text/plain"})
     assert "application/json" in assert_findings(plain, 422)[0]["suggest"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "headers", "status"),
+    [
+        ("GET", "/", {b"cookie": b"beian_session=\xe9\xe8\x00"}, 303),
+        ("GET", "/api/v1/me", {b"authorization": b"Bearer \xe9\xe8"}, 401),
+        ("POST", "/logout", {b"x-csrf-token": b"\xe9"}, 403),
+        ("POST", "/login", {b"content-type": b"multipart/form-data"}, 400),
+        ("GET", "/%00", {}, 404),
+    ],
+)
+def test_odd_headers_and_bodies_are_answered_not_crashed_on(client, method, path, headers, status):
+    response = client.request(
+        method, path, headers=headers, content=b"--x\r\nbroken", follow_redirects=False
+    )
+    assert response.status_code == status
