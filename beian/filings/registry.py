@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from beian.core.precheck.registry import FaceTaskFacts, SubjectFacts
 from beian.core.workflow import AT_BUREAU, LIVE
-from beian.facecheck.service import get_task
+from beian.facecheck.service import facts
 from beian.filings.models import Filing, FilingPerson
 
 LIVE_VALUES = [status.value for status in LIVE]
@@ -63,7 +63,7 @@ class DatabaseRegistry:
 
     def face_task(self, task_id: str) -> FaceTaskFacts | None:
         """Status and expiry of a face-check task."""
-        task = get_task(self.session, task_id)
-        if task is None:
+        known = facts(self.session, task_id, self.now)
+        if known is None:
             return None
-        return FaceTaskFacts(status=task.status, expires_at=task.expires_at)
+        return FaceTaskFacts(status=str(known.status), expires_at=known.expires_at)

@@ -18,7 +18,9 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from beian.clock import china_date
 from beian.core.workflow import Event, Status
+from beian.facecheck import service as facecheck
 from beian.filings import verification
+from beian.filings.documents import section
 from beian.filings.errors import BAD_INPUT, Conflict, FilingError, Forbidden, NotFound
 from beian.filings.lifecycle import move
 from beian.filings.models import Filing, VerificationCall
@@ -29,6 +31,7 @@ from beian.numbering.service import assign_number
 CLAIM_TTL = timedelta(hours=4)
 STAGES: dict[str, Status] = {"platform": Status.PLATFORM_REVIEW, "bureau": Status.BUREAU_REVIEW}
 CALL_OUTCOMES = ("reached", "no_answer", "mismatch")
+FACE_FIELD = "icp_applets.principal_info.verify_task_id"
 
 
 def queue(
@@ -98,6 +101,7 @@ def record_call(
 def approve_platform(session: Session, *, filing_id: str, reviewer: str, now: datetime) -> Filing:
     """Pass platform review: the principals are texted their verification codes."""
     filing = _held(session, filing_id, reviewer, "platform", None, now)
+    _judge_face_photo(session, filing, reviewer, approve=True, now=now)
     move(session, filing, Event.PLATFORM_APPROVE, actor=reviewer, now=now)
     filing.audit_data = None
     verification.start(session, filing, purpose="verify", now=now)
@@ -114,7 +118,12 @@ def reject_platform(
 ) -> Filing:
     """Reject in platform review; only the named fields stay editable."""
     filing = _held(session, filing_id, reviewer, "platform", None, now)
-    return _reject(session, filing, Event.PLATFORM_REJECT, reviewer, audit_data, now)
+    entries = normalise_audit_data(audit_data)
+    face_rejected = [e for e in entries if e["field"].startswith(FACE_FIELD)]
+    if face_rejected:
+        _judge_face_photo(session, filing, reviewer, approve=False, now=now,
+                          reason=face_rejected[0]["error"])
+    return _reject(session, filing, Event.PLATFORM_REJECT, reviewer, entries, now)
 
 
 def approve_bureau(
@@ -219,6 +228,18 @@ def _reject(
     filing.audit_data = entries
     filing.unlocked_fields = sorted({e["field"] for e in entries})
     return filing
+
+
+def _judge_face_photo(
+    session: Session, filing: Filing, reviewer: str, *, approve: bool, now: datetime,
+    reason: str = "",
+) -> None:
+    """Settle a face photo the machine left to a human: the platform reviewer judges it."""
+    task_id = section(filing.document, "icp_applets", "principal_info").get("verify_task_id")
+    task = facecheck.get_task(session, task_id) if isinstance(task_id, str) else None
+    if task is not None and facecheck.status_at(task, now) == "review":
+        facecheck.decide_review(session, task_id=task.id, now=now, approve=approve,
+                                reviewer=reviewer, reason=reason or "平台初审人工复核照片")
 
 
 def _in_stage(session: Session, filing_id: str, stage: str, province: str | None) -> Filing:

@@ -9,6 +9,7 @@ import pytest
 
 from beian.clock import CHINA_TZ
 from beian.core.workflow import Status
+from beian.facecheck import service as facecheck
 from beian.filings import review, service, verification
 from beian.filings.errors import (
     LOCKED_FIELD,
@@ -419,3 +420,40 @@ def test_one_phone_cannot_belong_to_two_people_across_filings(world, document):
         s, applicant="applicant-2", document=other, now=world.clock.now()))
     assert any(f["err_field"].endswith("principal_info.mobile") and f["severity"] == "error"
                for f in findings)
+
+
+def face_task_in_review(world, document) -> str:
+    task = world.act(lambda s: facecheck.create_task(
+        s, applicant_key=APPLICANT, principal_name="王芳", now=world.clock.now()))
+    world.act(lambda s: facecheck.record_result(
+        s, task_id=task.id, now=world.clock.now(), verdict="review", report={}))
+    document["icp_applets"]["principal_info"]["verify_task_id"] = task.id
+    return task.id
+
+
+def test_a_face_photo_left_to_a_human_is_judged_by_the_platform_reviewer(world, document):
+    task_id = face_task_in_review(world, document)
+    filing, findings = world.act(lambda s: service.create_filing(
+        s, applicant=APPLICANT, document=document, now=world.clock.now()))
+    assert [f["errcode"] for f in findings if f["err_field"].endswith("verify_task_id")] == [2606]
+    world.act(lambda s: service.submit(s, filing_id=filing.id, applicant=APPLICANT,
+                                       now=world.clock.now()))
+    world.act(lambda s: review.claim(s, filing_id=filing.id, reviewer=PLATFORM, stage="platform",
+                                     now=world.clock.now()))
+    world.act(lambda s: review.approve_platform(s, filing_id=filing.id, reviewer=PLATFORM,
+                                                now=world.clock.now()))
+    task = world.read(lambda s: facecheck.get_task(s, task_id))
+    assert (task.status, task.reviewer) == ("passed", PLATFORM)
+
+
+def test_rejecting_the_face_photo_fails_its_task(world, document):
+    task_id = face_task_in_review(world, document)
+    filing_id = submitted(world, document)
+    world.act(lambda s: review.claim(s, filing_id=filing_id, reviewer=PLATFORM, stage="platform",
+                                     now=world.clock.now()))
+    world.act(lambda s: review.reject_platform(
+        s, filing_id=filing_id, reviewer=PLATFORM, now=world.clock.now(),
+        audit_data=[{"field": "icp_applets.principal_info.verify_task_id",
+                     "error": "照片佩戴帽子", "suggest": "请摘下帽子重新拍摄"}]))
+    assert world.read(lambda s: facecheck.get_task(s, task_id)).status == "failed"
+    assert world.filing(filing_id).unlocked_fields == ["icp_applets.principal_info.verify_task_id"]

@@ -129,7 +129,6 @@ def face(check, doc, clock, status=None, hours=24):
     [
         (None, 24, 2602),
         ("pending", 24, 2603),
-        ("review", 24, 2603),
         ("failed", 24, 2604),
         ("expired", 24, 2605),
         ("passed", 0, 2605),
@@ -138,6 +137,10 @@ def face(check, doc, clock, status=None, hours=24):
 )
 def test_a_face_task_must_exist_pass_and_be_alive(check, clock, enterprise, status, hours, errcode):
     assert face(check, enterprise, clock, status, hours) == {(errcode, TASK, "error")}
+
+
+def test_a_photo_awaiting_a_human_is_a_warning_for_the_reviewer(check, clock, enterprise):
+    assert face(check, enterprise, clock, "review", 24) == {(2606, TASK, "warning")}
 
 
 def test_a_passed_live_face_task_is_fine(check, clock, enterprise):

@@ -13,6 +13,7 @@ TASK_NOT_FOUND = 2602
 TASK_UNFINISHED = 2603
 TASK_FAILED = 2604
 TASK_EXPIRED = 2605
+TASK_IN_REVIEW = 2606
 
 FIELD = "icp_applets.principal_info.verify_task_id"
 RETRY = "请小程序负责人重新完成人脸核身，并填写新的任务 ID"
@@ -40,13 +41,22 @@ def face_check(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
         )
     elif task.status == "expired" or task.expires_at <= ctx.now:
         yield Finding(TASK_EXPIRED, FIELD, "人脸核身任务已过期（有效期 3 天）", RETRY)
-    elif task.status in ("pending", "review"):
-        state = "尚未完成" if task.status == "pending" else "正在人工复核"
+    elif task.status == "pending":
         yield Finding(
             TASK_UNFINISHED,
             FIELD,
-            f"人脸核身任务{state}",
-            "请等待小程序负责人完成人脸核身并通过后再提交",
+            "人脸核身任务尚未完成",
+            "请等待小程序负责人完成人脸核身后再提交",
+        )
+    elif task.status == "review":
+        # The machine could not decide every photo rule (mask, hat, expression…): the
+        # platform reviewer judges the photo during platform review, so submission may go on.
+        yield Finding(
+            TASK_IN_REVIEW,
+            FIELD,
+            "人脸核身照片有项目需人工复核",
+            "平台审核员将在初审时查看照片并作出判断",
+            WARNING,
         )
     elif task.status != "passed":
         yield Finding(TASK_FAILED, FIELD, "人脸核身未通过", RETRY)
