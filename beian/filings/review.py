@@ -121,8 +121,9 @@ def reject_platform(
     entries = normalise_audit_data(audit_data)
     face_rejected = [e for e in entries if e["field"].startswith(FACE_FIELD)]
     if face_rejected:
-        _judge_face_photo(session, filing, reviewer, approve=False, now=now,
-                          reason=face_rejected[0]["error"])
+        _judge_face_photo(
+            session, filing, reviewer, approve=False, now=now, reason=face_rejected[0]["error"]
+        )
     return _reject(session, filing, Event.PLATFORM_REJECT, reviewer, entries, now)
 
 
@@ -231,15 +232,26 @@ def _reject(
 
 
 def _judge_face_photo(
-    session: Session, filing: Filing, reviewer: str, *, approve: bool, now: datetime,
+    session: Session,
+    filing: Filing,
+    reviewer: str,
+    *,
+    approve: bool,
+    now: datetime,
     reason: str = "",
 ) -> None:
     """Settle a face photo the machine left to a human: the platform reviewer judges it."""
     task_id = section(filing.document, "icp_applets", "principal_info").get("verify_task_id")
     task = facecheck.get_task(session, task_id) if isinstance(task_id, str) else None
     if task is not None and facecheck.status_at(task, now) == "review":
-        facecheck.decide_review(session, task_id=task.id, now=now, approve=approve,
-                                reviewer=reviewer, reason=reason or "平台初审人工复核照片")
+        facecheck.decide_review(
+            session,
+            task_id=task.id,
+            now=now,
+            approve=approve,
+            reviewer=reviewer,
+            reason=reason or "平台初审人工复核照片",
+        )
 
 
 def _in_stage(session: Session, filing_id: str, stage: str, province: str | None) -> Filing:

@@ -135,9 +135,7 @@ def enter_code(
 
 
 def _refused(filing: Filing, message: str, suggest: str) -> CodeOutcome:
-    return CodeOutcome(
-        filing_id=filing.id, accepted=False, refusal=CodeRejected(message, suggest)
-    )
+    return CodeOutcome(filing_id=filing.id, accepted=False, refusal=CodeRejected(message, suggest))
 
 
 def resend(

@@ -45,24 +45,38 @@ class World:
         return self.read(lambda s: s.get(Filing, filing_id))
 
     def history(self, filing_id: str) -> list[FilingEvent]:
-        return self.read(lambda s: list(s.scalars(
-            select(FilingEvent).where(FilingEvent.filing_id == filing_id).order_by(FilingEvent.id)
-        )))
+        return self.read(
+            lambda s: list(
+                s.scalars(
+                    select(FilingEvent)
+                    .where(FilingEvent.filing_id == filing_id)
+                    .order_by(FilingEvent.id)
+                )
+            )
+        )
 
     def work(self) -> Any:
         return run_once(self.sessions, self.clock, self.channels)
 
     def texts_to(self, phone: str) -> list[str]:
         self.work()
-        return self.read(lambda s: list(s.scalars(
-            select(LocalSms.text).where(LocalSms.phone == phone).order_by(LocalSms.id)
-        )))
+        return self.read(
+            lambda s: list(
+                s.scalars(
+                    select(LocalSms.text).where(LocalSms.phone == phone).order_by(LocalSms.id)
+                )
+            )
+        )
 
     def senders_to(self, phone: str) -> list[str]:
         self.work()
-        return self.read(lambda s: list(s.scalars(
-            select(LocalSms.sender).where(LocalSms.phone == phone).order_by(LocalSms.id)
-        )))
+        return self.read(
+            lambda s: list(
+                s.scalars(
+                    select(LocalSms.sender).where(LocalSms.phone == phone).order_by(LocalSms.id)
+                )
+            )
+        )
 
     def latest_code(self, phone: str) -> str:
         texts = self.texts_to(phone)
@@ -76,10 +90,16 @@ class World:
         return self.read(lambda s: s.scalar(query))
 
     def passed_face_task(self, principal_name: str = "测试") -> str:
-        task = self.act(lambda s: facecheck.create_task(
-            s, applicant_key="applicant-1", principal_name=principal_name, now=self.clock.now()))
-        self.act(lambda s: facecheck.record_result(
-            s, task_id=task.id, now=self.clock.now(), verdict="pass", report={}))
+        task = self.act(
+            lambda s: facecheck.create_task(
+                s, applicant_key="applicant-1", principal_name=principal_name, now=self.clock.now()
+            )
+        )
+        self.act(
+            lambda s: facecheck.record_result(
+                s, task_id=task.id, now=self.clock.now(), verdict="pass", report={}
+            )
+        )
         return task.id
 
 

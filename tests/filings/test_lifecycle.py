@@ -28,19 +28,29 @@ BUREAU = "bureau-reviewer"
 
 
 def submitted(world, document) -> str:
-    filing, _ = world.act(lambda s: service.create_filing(
-        s, applicant=APPLICANT, document=document, now=world.clock.now()))
-    world.act(lambda s: service.submit(s, filing_id=filing.id, applicant=APPLICANT,
-                                       now=world.clock.now()))
+    filing, _ = world.act(
+        lambda s: service.create_filing(
+            s, applicant=APPLICANT, document=document, now=world.clock.now()
+        )
+    )
+    world.act(
+        lambda s: service.submit(s, filing_id=filing.id, applicant=APPLICANT, now=world.clock.now())
+    )
     return filing.id
 
 
 def platform_approved(world, document) -> str:
     filing_id = submitted(world, document)
-    world.act(lambda s: review.claim(s, filing_id=filing_id, reviewer=PLATFORM, stage="platform",
-                                     now=world.clock.now()))
-    world.act(lambda s: review.approve_platform(s, filing_id=filing_id, reviewer=PLATFORM,
-                                                now=world.clock.now()))
+    world.act(
+        lambda s: review.claim(
+            s, filing_id=filing_id, reviewer=PLATFORM, stage="platform", now=world.clock.now()
+        )
+    )
+    world.act(
+        lambda s: review.approve_platform(
+            s, filing_id=filing_id, reviewer=PLATFORM, now=world.clock.now()
+        )
+    )
     return filing_id
 
 
@@ -62,9 +72,16 @@ def verify_all(world, document, filing_id):
             break
         try:
             code = world.latest_code(mobile)
-            world.act(lambda s, m=mobile, n=number, c=code: verification.enter_code(
-                s, purpose="verify", mobile=m, certificate_number=n, code=c,
-                now=world.clock.now())).raise_if_refused()
+            world.act(
+                lambda s, m=mobile, n=number, c=code: verification.enter_code(
+                    s,
+                    purpose="verify",
+                    mobile=m,
+                    certificate_number=n,
+                    code=c,
+                    now=world.clock.now(),
+                )
+            ).raise_if_refused()
         except CodeRejected:
             continue  # that phone's challenge was already verified (shared phone)
 
@@ -73,16 +90,30 @@ def filed(world, document) -> str:
     filing_id = platform_approved(world, document)
     verify_all(world, document, filing_id)
     province = document["icp_subject"]["base_info"]["province"]
-    world.act(lambda s: review.claim(s, filing_id=filing_id, reviewer=BUREAU, stage="bureau",
-                                     province=province, now=world.clock.now()))
-    world.act(lambda s: review.approve_bureau(s, filing_id=filing_id, reviewer=BUREAU,
-                                              province=province, now=world.clock.now()))
+    world.act(
+        lambda s: review.claim(
+            s,
+            filing_id=filing_id,
+            reviewer=BUREAU,
+            stage="bureau",
+            province=province,
+            now=world.clock.now(),
+        )
+    )
+    world.act(
+        lambda s: review.approve_bureau(
+            s, filing_id=filing_id, reviewer=BUREAU, province=province, now=world.clock.now()
+        )
+    )
     return filing_id
 
 
 def test_the_example_document_passes_the_precheck(world, document):
-    filing, findings = world.act(lambda s: service.create_filing(
-        s, applicant=APPLICANT, document=document, now=world.clock.now()))
+    filing, findings = world.act(
+        lambda s: service.create_filing(
+            s, applicant=APPLICANT, document=document, now=world.clock.now()
+        )
+    )
     assert [f for f in findings if f["severity"] == "error"] == []
     assert filing.status == Status.DRAFT
 
@@ -95,20 +126,29 @@ def test_submit_starts_platform_review_with_a_two_working_day_deadline(world, do
     assert filing.status == Status.PLATFORM_REVIEW
     assert filing.deadline_at == datetime(2026, 3, 11, 0, 0, tzinfo=CHINA_TZ)
     [event] = world.history(filing_id)
-    assert (event.actor, event.from_status, event.to_status) == (APPLICANT, "draft",
-                                                                  "platform_review")
+    assert (event.actor, event.from_status, event.to_status) == (
+        APPLICANT,
+        "draft",
+        "platform_review",
+    )
     assert world.outbox_count(filing_id=filing_id, channel="inbox") == 1
     assert world.outbox_count(filing_id=filing_id, channel="template") == 1
 
 
 def test_a_document_with_errors_is_not_submitted_and_nothing_is_written(world, document):
     document["icp_applets"]["base_info"]["comment"] = "太短"
-    filing, findings = world.act(lambda s: service.create_filing(
-        s, applicant=APPLICANT, document=document, now=world.clock.now()))
+    filing, findings = world.act(
+        lambda s: service.create_filing(
+            s, applicant=APPLICANT, document=document, now=world.clock.now()
+        )
+    )
     assert any(f["err_field"] == "icp_applets.base_info.comment" for f in findings)
     with pytest.raises(PrecheckFailed) as refused:
-        world.act(lambda s: service.submit(s, filing_id=filing.id, applicant=APPLICANT,
-                                           now=world.clock.now()))
+        world.act(
+            lambda s: service.submit(
+                s, filing_id=filing.id, applicant=APPLICANT, now=world.clock.now()
+            )
+        )
     assert any(f["err_field"] == "icp_applets.base_info.comment" for f in refused.value.findings)
     assert world.filing(filing.id).status == Status.DRAFT
     assert world.history(filing.id) == []
@@ -118,18 +158,27 @@ def test_a_document_with_errors_is_not_submitted_and_nothing_is_written(world, d
 def test_another_applicant_cannot_see_or_touch_the_filing(world, document):
     filing_id = submitted(world, document)
     with pytest.raises(NotFound):
-        world.act(lambda s: service.withdraw(s, filing_id=filing_id, applicant="someone-else",
-                                             now=world.clock.now()))
+        world.act(
+            lambda s: service.withdraw(
+                s, filing_id=filing_id, applicant="someone-else", now=world.clock.now()
+            )
+        )
 
 
 def test_withdraw_returns_to_draft_and_only_from_platform_review(world, document):
     filing_id = submitted(world, document)
-    world.act(lambda s: service.withdraw(s, filing_id=filing_id, applicant=APPLICANT,
-                                         now=world.clock.now()))
+    world.act(
+        lambda s: service.withdraw(
+            s, filing_id=filing_id, applicant=APPLICANT, now=world.clock.now()
+        )
+    )
     assert world.filing(filing_id).status == Status.DRAFT
     with pytest.raises(IllegalMove) as refused:
-        world.act(lambda s: service.withdraw(s, filing_id=filing_id, applicant=APPLICANT,
-                                             now=world.clock.now()))
+        world.act(
+            lambda s: service.withdraw(
+                s, filing_id=filing_id, applicant=APPLICANT, now=world.clock.now()
+            )
+        )
     assert "withdraw" in str(refused.value) and "draft" in str(refused.value)
     pending = world.read(lambda s: timers.pending(s, kind="review_overdue"))
     assert pending == []
@@ -137,41 +186,80 @@ def test_withdraw_returns_to_draft_and_only_from_platform_review(world, document
 
 def test_rejection_locks_every_field_but_the_named_ones(world, document):
     filing_id = submitted(world, document)
-    world.act(lambda s: review.claim(s, filing_id=filing_id, reviewer=PLATFORM, stage="platform",
-                                     now=world.clock.now()))
-    world.act(lambda s: review.reject_platform(
-        s, filing_id=filing_id, reviewer=PLATFORM, now=world.clock.now(),
-        audit_data=[{"field": "icp_applets.base_info.comment", "error": "未说明服务",
-                     "suggest": "写明课程内容"}]))
+    world.act(
+        lambda s: review.claim(
+            s, filing_id=filing_id, reviewer=PLATFORM, stage="platform", now=world.clock.now()
+        )
+    )
+    world.act(
+        lambda s: review.reject_platform(
+            s,
+            filing_id=filing_id,
+            reviewer=PLATFORM,
+            now=world.clock.now(),
+            audit_data=[
+                {
+                    "field": "icp_applets.base_info.comment",
+                    "error": "未说明服务",
+                    "suggest": "写明课程内容",
+                }
+            ],
+        )
+    )
     filing = world.filing(filing_id)
     assert filing.status == Status.PLATFORM_REJECTED
-    assert filing.audit_data == [{"field": "icp_applets.base_info.comment", "key_name": "小程序备注",
-                                  "error": "未说明服务", "suggest": "写明课程内容"}]
+    assert filing.audit_data == [
+        {
+            "field": "icp_applets.base_info.comment",
+            "key_name": "小程序备注",
+            "error": "未说明服务",
+            "suggest": "写明课程内容",
+        }
+    ]
     locked = copy.deepcopy(document)
     locked["icp_subject"]["base_info"]["address"] = "另一个地址100号"
     with pytest.raises(Exception) as refused:
-        world.act(lambda s: service.update_filing(s, filing_id=filing_id, applicant=APPLICANT,
-                                                  document=locked, now=world.clock.now()))
+        world.act(
+            lambda s: service.update_filing(
+                s, filing_id=filing_id, applicant=APPLICANT, document=locked, now=world.clock.now()
+            )
+        )
     assert refused.value.findings[0]["errcode"] == LOCKED_FIELD
     assert refused.value.findings[0]["err_field"] == "icp_subject.base_info.address"
     allowed = copy.deepcopy(document)
     allowed["icp_applets"]["base_info"]["comment"] = (
-        "提供中小学数学和英语的在线直播课程、课后练习与学习进度查询服务。")
-    world.act(lambda s: service.update_filing(s, filing_id=filing_id, applicant=APPLICANT,
-                                              document=allowed, now=world.clock.now()))
-    world.act(lambda s: service.resubmit(s, filing_id=filing_id, applicant=APPLICANT,
-                                         now=world.clock.now()))
+        "提供中小学数学和英语的在线直播课程、课后练习与学习进度查询服务。"
+    )
+    world.act(
+        lambda s: service.update_filing(
+            s, filing_id=filing_id, applicant=APPLICANT, document=allowed, now=world.clock.now()
+        )
+    )
+    world.act(
+        lambda s: service.resubmit(
+            s, filing_id=filing_id, applicant=APPLICANT, now=world.clock.now()
+        )
+    )
     assert world.filing(filing_id).status == Status.PLATFORM_REVIEW
 
 
 def test_rejection_needs_a_reason_naming_a_field(world, document):
     filing_id = submitted(world, document)
-    world.act(lambda s: review.claim(s, filing_id=filing_id, reviewer=PLATFORM, stage="platform",
-                                     now=world.clock.now()))
+    world.act(
+        lambda s: review.claim(
+            s, filing_id=filing_id, reviewer=PLATFORM, stage="platform", now=world.clock.now()
+        )
+    )
     with pytest.raises(Exception) as refused:
-        world.act(lambda s: review.reject_platform(
-            s, filing_id=filing_id, reviewer=PLATFORM, audit_data=[{"error": "x"}],
-            now=world.clock.now()))
+        world.act(
+            lambda s: review.reject_platform(
+                s,
+                filing_id=filing_id,
+                reviewer=PLATFORM,
+                audit_data=[{"error": "x"}],
+                now=world.clock.now(),
+            )
+        )
     assert refused.value.findings[0]["err_field"] == "audit_data.0.field"
     assert world.filing(filing_id).status == Status.PLATFORM_REVIEW
 
@@ -179,16 +267,28 @@ def test_rejection_needs_a_reason_naming_a_field(world, document):
 def test_reviewers_must_claim_and_never_hold_the_same_filing(world, document):
     filing_id = submitted(world, document)
     with pytest.raises(Forbidden):
-        world.act(lambda s: review.approve_platform(s, filing_id=filing_id, reviewer=PLATFORM,
-                                                    now=world.clock.now()))
-    world.act(lambda s: review.claim(s, filing_id=filing_id, reviewer=PLATFORM, stage="platform",
-                                     now=world.clock.now()))
+        world.act(
+            lambda s: review.approve_platform(
+                s, filing_id=filing_id, reviewer=PLATFORM, now=world.clock.now()
+            )
+        )
+    world.act(
+        lambda s: review.claim(
+            s, filing_id=filing_id, reviewer=PLATFORM, stage="platform", now=world.clock.now()
+        )
+    )
     with pytest.raises(Conflict):
-        world.act(lambda s: review.claim(s, filing_id=filing_id, reviewer="other",
-                                         stage="platform", now=world.clock.now()))
+        world.act(
+            lambda s: review.claim(
+                s, filing_id=filing_id, reviewer="other", stage="platform", now=world.clock.now()
+            )
+        )
     world.clock.advance(review.CLAIM_TTL)
-    world.act(lambda s: review.claim(s, filing_id=filing_id, reviewer="other", stage="platform",
-                                     now=world.clock.now()))
+    world.act(
+        lambda s: review.claim(
+            s, filing_id=filing_id, reviewer="other", stage="platform", now=world.clock.now()
+        )
+    )
 
 
 def test_platform_approval_texts_both_principals_of_a_new_subject(world, document):
@@ -205,8 +305,8 @@ def test_platform_approval_texts_both_principals_of_a_new_subject(world, documen
 
 def test_one_text_when_both_principals_share_a_phone(world, document):
     document["icp_applets"]["principal_info"] = copy.deepcopy(
-        document["icp_subject"]["principal_info"]) | {
-        "verify_task_id": document["icp_applets"]["principal_info"]["verify_task_id"]}
+        document["icp_subject"]["principal_info"]
+    ) | {"verify_task_id": document["icp_applets"]["principal_info"]["verify_task_id"]}
     filing_id = platform_approved(world, document)
     assert len(world.texts_to(principal(document)[0])) == 1
     verify_all(world, document, filing_id)
@@ -229,36 +329,70 @@ def test_five_wrong_codes_return_the_filing(world, document):
     wrong = f"{(int(right) + 1) % 1_000_000:06d}"
     for attempt in range(1, 6):
         with pytest.raises(CodeRejected) as refused:
-            world.act(lambda s: verification.enter_code(
-                s, purpose="verify", mobile=mobile, certificate_number=number, code=wrong,
-                now=world.clock.now())).raise_if_refused()
+            world.act(
+                lambda s: verification.enter_code(
+                    s,
+                    purpose="verify",
+                    mobile=mobile,
+                    certificate_number=number,
+                    code=wrong,
+                    now=world.clock.now(),
+                )
+            ).raise_if_refused()
         if attempt < 5:
             assert f"{5 - attempt} 次" in str(refused.value)
     assert world.filing(filing_id).status == Status.SMS_FAILED
     with pytest.raises(CodeRejected):
-        world.act(lambda s: verification.enter_code(
-            s, purpose="verify", mobile=mobile, certificate_number=number, code=right,
-            now=world.clock.now())).raise_if_refused()
+        world.act(
+            lambda s: verification.enter_code(
+                s,
+                purpose="verify",
+                mobile=mobile,
+                certificate_number=number,
+                code=right,
+                now=world.clock.now(),
+            )
+        ).raise_if_refused()
 
 
 def test_one_resend_invalidates_the_old_code(world, document):
     platform_approved(world, document)
     mobile, number = principal(document)
     old = world.latest_code(mobile)
-    world.act(lambda s: verification.resend(s, purpose="verify", mobile=mobile,
-                                            certificate_number=number, now=world.clock.now()))
+    world.act(
+        lambda s: verification.resend(
+            s, purpose="verify", mobile=mobile, certificate_number=number, now=world.clock.now()
+        )
+    )
     new = world.latest_code(mobile)
     with pytest.raises(Conflict):
-        world.act(lambda s: verification.resend(s, purpose="verify", mobile=mobile,
-                                                certificate_number=number, now=world.clock.now()))
+        world.act(
+            lambda s: verification.resend(
+                s, purpose="verify", mobile=mobile, certificate_number=number, now=world.clock.now()
+            )
+        )
     if old != new:
         with pytest.raises(CodeRejected):
-            world.act(lambda s: verification.enter_code(
-                s, purpose="verify", mobile=mobile, certificate_number=number, code=old,
-                now=world.clock.now())).raise_if_refused()
-    world.act(lambda s: verification.enter_code(
-        s, purpose="verify", mobile=mobile, certificate_number=number, code=new,
-        now=world.clock.now())).raise_if_refused()
+            world.act(
+                lambda s: verification.enter_code(
+                    s,
+                    purpose="verify",
+                    mobile=mobile,
+                    certificate_number=number,
+                    code=old,
+                    now=world.clock.now(),
+                )
+            ).raise_if_refused()
+    world.act(
+        lambda s: verification.enter_code(
+            s,
+            purpose="verify",
+            mobile=mobile,
+            certificate_number=number,
+            code=new,
+            now=world.clock.now(),
+        )
+    ).raise_if_refused()
 
 
 def test_the_sms_window_closes_after_24_hours_never_earlier(world, document):
@@ -286,8 +420,11 @@ def test_unchanged_resubmission_after_sms_failure_gets_a_fresh_code(world, docum
     filing_id = platform_approved(world, document)
     world.clock.advance(hours=25)
     world.work()
-    world.act(lambda s: service.resubmit(s, filing_id=filing_id, applicant=APPLICANT,
-                                         now=world.clock.now()))
+    world.act(
+        lambda s: service.resubmit(
+            s, filing_id=filing_id, applicant=APPLICANT, now=world.clock.now()
+        )
+    )
     assert world.filing(filing_id).status == Status.SMS_VERIFICATION
     assert world.history(filing_id)[-1].event == "resubmit_unchanged"
     verify_all(world, document, filing_id)
@@ -300,10 +437,16 @@ def test_changed_resubmission_after_sms_failure_goes_back_to_platform_review(wor
     world.work()
     changed = copy.deepcopy(document)
     changed["icp_subject"]["base_info"]["address"] = "知春路88号2层"
-    world.act(lambda s: service.update_filing(s, filing_id=filing_id, applicant=APPLICANT,
-                                              document=changed, now=world.clock.now()))
-    world.act(lambda s: service.resubmit(s, filing_id=filing_id, applicant=APPLICANT,
-                                         now=world.clock.now()))
+    world.act(
+        lambda s: service.update_filing(
+            s, filing_id=filing_id, applicant=APPLICANT, document=changed, now=world.clock.now()
+        )
+    )
+    world.act(
+        lambda s: service.resubmit(
+            s, filing_id=filing_id, applicant=APPLICANT, now=world.clock.now()
+        )
+    )
     assert world.filing(filing_id).status == Status.PLATFORM_REVIEW
 
 
@@ -321,8 +464,16 @@ def test_a_bureau_reviewer_sees_only_their_province(world, document):
     filing_id = platform_approved(world, document)
     verify_all(world, document, filing_id)
     with pytest.raises(NotFound):
-        world.act(lambda s: review.claim(s, filing_id=filing_id, reviewer="sh", stage="bureau",
-                                         province="310000", now=world.clock.now()))
+        world.act(
+            lambda s: review.claim(
+                s,
+                filing_id=filing_id,
+                reviewer="sh",
+                stage="bureau",
+                province="310000",
+                now=world.clock.now(),
+            )
+        )
     assert world.read(lambda s: review.queue(s, stage="bureau", province="310000")) == []
     queued = world.read(lambda s: review.queue(s, stage="bureau", province="110000"))
     assert [f.id for f in queued] == [filing_id]
@@ -331,34 +482,65 @@ def test_a_bureau_reviewer_sees_only_their_province(world, document):
 def test_bureau_rejection_and_resubmission_go_through_the_platform_again(world, document):
     filing_id = platform_approved(world, document)
     verify_all(world, document, filing_id)
-    world.act(lambda s: review.claim(s, filing_id=filing_id, reviewer=BUREAU, stage="bureau",
-                                     province="110000", now=world.clock.now()))
-    world.act(lambda s: review.reject_bureau(
-        s, filing_id=filing_id, reviewer=BUREAU, province="110000", now=world.clock.now(),
-        audit_data=[{"field": "icp_applets.base_info.nrlx_details", "error": "审批文件过期"}]))
+    world.act(
+        lambda s: review.claim(
+            s,
+            filing_id=filing_id,
+            reviewer=BUREAU,
+            stage="bureau",
+            province="110000",
+            now=world.clock.now(),
+        )
+    )
+    world.act(
+        lambda s: review.reject_bureau(
+            s,
+            filing_id=filing_id,
+            reviewer=BUREAU,
+            province="110000",
+            now=world.clock.now(),
+            audit_data=[{"field": "icp_applets.base_info.nrlx_details", "error": "审批文件过期"}],
+        )
+    )
     assert world.filing(filing_id).status == Status.BUREAU_REJECTED
-    world.act(lambda s: service.resubmit(s, filing_id=filing_id, applicant=APPLICANT,
-                                         now=world.clock.now()))
+    world.act(
+        lambda s: service.resubmit(
+            s, filing_id=filing_id, applicant=APPLICANT, now=world.clock.now()
+        )
+    )
     assert world.filing(filing_id).status == Status.PLATFORM_REVIEW
 
 
 def test_cancellation_needs_the_principals_code(world, document):
     filing_id = filed(world, document)
-    world.act(lambda s: service.request_cancellation(s, filing_id=filing_id,
-                                                     applicant=APPLICANT, now=world.clock.now()))
+    world.act(
+        lambda s: service.request_cancellation(
+            s, filing_id=filing_id, applicant=APPLICANT, now=world.clock.now()
+        )
+    )
     assert world.filing(filing_id).status == Status.CANCEL_PENDING
     mobile, number = principal(document)
     code = world.latest_code(mobile)
-    world.act(lambda s: verification.enter_code(s, purpose="cancel", mobile=mobile,
-                                                certificate_number=number, code=code,
-                                                now=world.clock.now())).raise_if_refused()
+    world.act(
+        lambda s: verification.enter_code(
+            s,
+            purpose="cancel",
+            mobile=mobile,
+            certificate_number=number,
+            code=code,
+            now=world.clock.now(),
+        )
+    ).raise_if_refused()
     assert world.filing(filing_id).status == Status.CANCELLED
 
 
 def test_an_ignored_cancellation_is_aborted_after_24_hours(world, document):
     filing_id = filed(world, document)
-    world.act(lambda s: service.request_cancellation(s, filing_id=filing_id,
-                                                     applicant=APPLICANT, now=world.clock.now()))
+    world.act(
+        lambda s: service.request_cancellation(
+            s, filing_id=filing_id, applicant=APPLICANT, now=world.clock.now()
+        )
+    )
     world.clock.advance(hours=24)
     world.work()
     filing = world.filing(filing_id)
@@ -371,23 +553,46 @@ def test_a_change_keeps_the_number_and_replaces_the_record(world, document):
     number = world.filing(filing_id).record_number
     changed = copy.deepcopy(document)
     changed["icp_applets"]["base_info"]["comment"] = (
-        "提供初中数学、物理的在线直播课程与课后答疑服务，面向在校学生及其家长。")
-    change = world.act(lambda s: service.request_change(
-        s, filing_id=filing_id, applicant=APPLICANT, document=changed, now=world.clock.now()))
+        "提供初中数学、物理的在线直播课程与课后答疑服务，面向在校学生及其家长。"
+    )
+    change = world.act(
+        lambda s: service.request_change(
+            s, filing_id=filing_id, applicant=APPLICANT, document=changed, now=world.clock.now()
+        )
+    )
     assert change.status == Status.PLATFORM_REVIEW
     with pytest.raises(Conflict):
-        world.act(lambda s: service.request_change(
-            s, filing_id=filing_id, applicant=APPLICANT, document=changed,
-            now=world.clock.now()))
-    world.act(lambda s: review.claim(s, filing_id=change.id, reviewer=PLATFORM, stage="platform",
-                                     now=world.clock.now()))
-    world.act(lambda s: review.approve_platform(s, filing_id=change.id, reviewer=PLATFORM,
-                                                now=world.clock.now()))
+        world.act(
+            lambda s: service.request_change(
+                s, filing_id=filing_id, applicant=APPLICANT, document=changed, now=world.clock.now()
+            )
+        )
+    world.act(
+        lambda s: review.claim(
+            s, filing_id=change.id, reviewer=PLATFORM, stage="platform", now=world.clock.now()
+        )
+    )
+    world.act(
+        lambda s: review.approve_platform(
+            s, filing_id=change.id, reviewer=PLATFORM, now=world.clock.now()
+        )
+    )
     verify_all(world, changed, change.id)
-    world.act(lambda s: review.claim(s, filing_id=change.id, reviewer=BUREAU, stage="bureau",
-                                     province="110000", now=world.clock.now()))
-    world.act(lambda s: review.approve_bureau(s, filing_id=change.id, reviewer=BUREAU,
-                                              province="110000", now=world.clock.now()))
+    world.act(
+        lambda s: review.claim(
+            s,
+            filing_id=change.id,
+            reviewer=BUREAU,
+            stage="bureau",
+            province="110000",
+            now=world.clock.now(),
+        )
+    )
+    world.act(
+        lambda s: review.approve_bureau(
+            s, filing_id=change.id, reviewer=BUREAU, province="110000", now=world.clock.now()
+        )
+    )
     assert world.filing(change.id).record_number == number
     assert world.filing(change.id).status == Status.FILED
     assert world.filing(filing_id).status == Status.SUPERSEDED
@@ -414,34 +619,56 @@ def test_one_phone_cannot_belong_to_two_people_across_filings(world, document):
     stolen_phone = document["icp_applets"]["principal_info"]["mobile"]
     other["icp_subject"]["principal_info"]["mobile"] = stolen_phone
     other["icp_applets"]["principal_info"]["mobile"] = stolen_phone
-    other["icp_applets"]["principal_info"]["certificate_number"] = (
-        document["icp_subject"]["principal_info"]["certificate_number"])
-    _, findings = world.act(lambda s: service.create_filing(
-        s, applicant="applicant-2", document=other, now=world.clock.now()))
-    assert any(f["err_field"].endswith("principal_info.mobile") and f["severity"] == "error"
-               for f in findings)
+    other["icp_applets"]["principal_info"]["certificate_number"] = document["icp_subject"][
+        "principal_info"
+    ]["certificate_number"]
+    _, findings = world.act(
+        lambda s: service.create_filing(
+            s, applicant="applicant-2", document=other, now=world.clock.now()
+        )
+    )
+    assert any(
+        f["err_field"].endswith("principal_info.mobile") and f["severity"] == "error"
+        for f in findings
+    )
 
 
 def face_task_in_review(world, document) -> str:
-    task = world.act(lambda s: facecheck.create_task(
-        s, applicant_key=APPLICANT, principal_name="王芳", now=world.clock.now()))
-    world.act(lambda s: facecheck.record_result(
-        s, task_id=task.id, now=world.clock.now(), verdict="review", report={}))
+    task = world.act(
+        lambda s: facecheck.create_task(
+            s, applicant_key=APPLICANT, principal_name="王芳", now=world.clock.now()
+        )
+    )
+    world.act(
+        lambda s: facecheck.record_result(
+            s, task_id=task.id, now=world.clock.now(), verdict="review", report={}
+        )
+    )
     document["icp_applets"]["principal_info"]["verify_task_id"] = task.id
     return task.id
 
 
 def test_a_face_photo_left_to_a_human_is_judged_by_the_platform_reviewer(world, document):
     task_id = face_task_in_review(world, document)
-    filing, findings = world.act(lambda s: service.create_filing(
-        s, applicant=APPLICANT, document=document, now=world.clock.now()))
+    filing, findings = world.act(
+        lambda s: service.create_filing(
+            s, applicant=APPLICANT, document=document, now=world.clock.now()
+        )
+    )
     assert [f["errcode"] for f in findings if f["err_field"].endswith("verify_task_id")] == [2606]
-    world.act(lambda s: service.submit(s, filing_id=filing.id, applicant=APPLICANT,
-                                       now=world.clock.now()))
-    world.act(lambda s: review.claim(s, filing_id=filing.id, reviewer=PLATFORM, stage="platform",
-                                     now=world.clock.now()))
-    world.act(lambda s: review.approve_platform(s, filing_id=filing.id, reviewer=PLATFORM,
-                                                now=world.clock.now()))
+    world.act(
+        lambda s: service.submit(s, filing_id=filing.id, applicant=APPLICANT, now=world.clock.now())
+    )
+    world.act(
+        lambda s: review.claim(
+            s, filing_id=filing.id, reviewer=PLATFORM, stage="platform", now=world.clock.now()
+        )
+    )
+    world.act(
+        lambda s: review.approve_platform(
+            s, filing_id=filing.id, reviewer=PLATFORM, now=world.clock.now()
+        )
+    )
     task = world.read(lambda s: facecheck.get_task(s, task_id))
     assert (task.status, task.reviewer) == ("passed", PLATFORM)
 
@@ -449,11 +676,25 @@ def test_a_face_photo_left_to_a_human_is_judged_by_the_platform_reviewer(world, 
 def test_rejecting_the_face_photo_fails_its_task(world, document):
     task_id = face_task_in_review(world, document)
     filing_id = submitted(world, document)
-    world.act(lambda s: review.claim(s, filing_id=filing_id, reviewer=PLATFORM, stage="platform",
-                                     now=world.clock.now()))
-    world.act(lambda s: review.reject_platform(
-        s, filing_id=filing_id, reviewer=PLATFORM, now=world.clock.now(),
-        audit_data=[{"field": "icp_applets.principal_info.verify_task_id",
-                     "error": "照片佩戴帽子", "suggest": "请摘下帽子重新拍摄"}]))
+    world.act(
+        lambda s: review.claim(
+            s, filing_id=filing_id, reviewer=PLATFORM, stage="platform", now=world.clock.now()
+        )
+    )
+    world.act(
+        lambda s: review.reject_platform(
+            s,
+            filing_id=filing_id,
+            reviewer=PLATFORM,
+            now=world.clock.now(),
+            audit_data=[
+                {
+                    "field": "icp_applets.principal_info.verify_task_id",
+                    "error": "照片佩戴帽子",
+                    "suggest": "请摘下帽子重新拍摄",
+                }
+            ],
+        )
+    )
     assert world.read(lambda s: facecheck.get_task(s, task_id)).status == "failed"
     assert world.filing(filing_id).unlocked_fields == ["icp_applets.principal_info.verify_task_id"]
