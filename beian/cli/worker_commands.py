@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 from datetime import datetime
 
@@ -30,10 +31,8 @@ def _sessions():  # type: ignore[no-untyped-def]
 def _worker(args: argparse.Namespace) -> int:
     load_task_modules()
     print("worker started; Ctrl-C stops it", flush=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         run_forever(_sessions(), SystemClock(), build_channels(), interval=args.interval)
-    except KeyboardInterrupt:
-        pass
     return 0
 
 

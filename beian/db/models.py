@@ -1,6 +1,7 @@
 """Every feature's models, imported so that `metadata` is complete (Alembic, tests)."""
 
 # Feature model modules are imported for their side effect of registering tables.
+import beian.audit.models  # noqa: F401, E402
 import beian.calendar.models  # noqa: F401, E402
 import beian.documents.models  # noqa: F401, E402
 import beian.facecheck.models  # noqa: F401, E402
@@ -8,7 +9,6 @@ import beian.filings.models  # noqa: F401, E402
 import beian.notifications.models  # noqa: F401, E402
 import beian.numbering.models  # noqa: F401, E402
 import beian.timers.models  # noqa: F401, E402
-import beian.audit.models  # noqa: F401, E402
 from beian.db import Base
 
 metadata = Base.metadata

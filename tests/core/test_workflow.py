@@ -85,7 +85,7 @@ def test_status_codes_follow_wechat(status, code, sms):
 
 
 def test_only_drafts_and_returned_filings_are_editable():
-    assert EDITABLE == {S.DRAFT, S.PLATFORM_REJECTED, S.BUREAU_REJECTED, S.SMS_FAILED}
+    assert {S.DRAFT, S.PLATFORM_REJECTED, S.BUREAU_REJECTED, S.SMS_FAILED} == EDITABLE
 
 
 def test_unknown_names_are_refused():

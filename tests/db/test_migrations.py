@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 from beian.db import make_engine
 from beian.db.migrate import upgrade
 from beian.db.models import metadata
+
 POSTGRES_URL = os.environ.get("BEIAN_TEST_POSTGRES_URL", "")
 
 
