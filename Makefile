@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 export BEIAN_DATABASE_URL ?= sqlite:///beian.db
 
-.PHONY: run test lint bench clean postgres
+.PHONY: run test lint bench clean postgres system
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -20,8 +20,13 @@ run: $(STAMP)
 postgres:
 	@scripts/ensure-postgres
 
-test: $(STAMP) postgres
+# Debian's Chromium and a CJK font, for the browser tests and the rendered test documents.
+system:
+	@scripts/ensure-browser
+
+test: $(STAMP) postgres system
 	$(BIN)/ruff check beian tests bench
+	$(BIN)/mypy beian
 	BEIAN_TEST_POSTGRES_URL=$${BEIAN_TEST_POSTGRES_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/postgres} \
 		$(BIN)/pytest
 

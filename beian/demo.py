@@ -212,16 +212,14 @@ def run_demo(sessions: sessionmaker[Session], clock: FixedClock, say: Callable[[
     subject = document["icp_subject"]["principal_info"]
     for phone, cert in ((mobile, number), (subject["mobile"], subject["certificate_number"])):
         code = _latest_code(sessions, phone)
-        act(
-            lambda s, p=phone, c=cert, e=code: verification.enter_code(
-                s,
-                purpose="verify",
-                mobile=p,
-                certificate_number=c,
-                code=e,
+
+        def enter(s: Session, phone: str = phone, cert: str = cert, code: str = code) -> Any:
+            return verification.enter_code(
+                s, purpose="verify", mobile=phone, certificate_number=cert, code=code,
                 now=clock.advance(minutes=3),
             )
-        ).raise_if_refused()
+
+        act(enter).raise_if_refused()
 
     say("== 5. 管局审核通过，下发备案号 ==")
     province = document["icp_subject"]["base_info"]["province"]

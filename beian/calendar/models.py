@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, Integer, String
+from sqlalchemy import Boolean, Date, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from beian.db import Base
+from beian.db.types import UtcDateTime
 
 
 class CalendarEntry(Base):
@@ -21,5 +22,5 @@ class CalendarEntry(Base):
     name: Mapped[str] = mapped_column(String(60))
     # Where the row came from, e.g. "import:workdays-2027.csv", for the audit trail.
     source: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())

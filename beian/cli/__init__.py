@@ -18,6 +18,8 @@ FEATURE_COMMANDS = (
     "beian.filings.cli",
     "beian.cli.worker_commands",
     "beian.audit.cli",
+    "beian.accounts.cli",
+    "beian.web.cli",
     "beian.demo",
 )
 

@@ -1,6 +1,7 @@
 """Every feature's models, imported so that `metadata` is complete (Alembic, tests)."""
 
 # Feature model modules are imported for their side effect of registering tables.
+import beian.accounts.models  # noqa: F401, E402
 import beian.audit.models  # noqa: F401, E402
 import beian.calendar.models  # noqa: F401, E402
 import beian.documents.models  # noqa: F401, E402

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Index, Integer, String
+from sqlalchemy import JSON, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from beian.db import Base
+from beian.db.types import UtcDateTime
 
 
 class Media(Base):
@@ -36,9 +37,9 @@ class Media(Base):
     # SHA-256 of the stored (cleaned) bytes, hex.
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     storage_key: Mapped[str] = mapped_column(String(200), unique=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     # The document or photo check: {"verdict", "components", "hints"}.
     check_report: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     # OCR cross-check written by the worker: {"kind", "read": {...}, "findings": [...]}.
     ocr_findings: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
-    ocr_checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    ocr_checked_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)

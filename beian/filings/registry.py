@@ -66,4 +66,4 @@ class DatabaseRegistry:
         known = facts(self.session, task_id, self.now)
         if known is None:
             return None
-        return FaceTaskFacts(status=str(known.status), expires_at=known.expires_at)
+        return FaceTaskFacts(status=known.status.value, expires_at=known.expires_at)  # type: ignore[arg-type]

@@ -8,10 +8,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, overload
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from beian.db import Base
+from beian.db.types import UtcDateTime
 
 # Outbox statuses. pending: waiting to be (re)tried; delivered: done; dead: gave up after
 # too many failures or a refusal; skipped: the channel is switched off (no webhook URL).
@@ -55,12 +56,12 @@ class OutboxMessage(Base):
     filing_id: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
     status: Mapped[str] = mapped_column(String(16), default=PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime())
     # A claimed row belongs to one worker until `locked_until`; `claim_token` names the claim.
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
     claim_token: Mapped[str | None] = mapped_column(String(36), default=None)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
     external_id: Mapped[str | None] = mapped_column(String(120), default=None)
     last_error: Mapped[str | None] = mapped_column(String(500), default=None)
 
@@ -81,8 +82,8 @@ class InboxMessage(Base):
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     filing_id: Mapped[str | None] = mapped_column(String(64), default=None)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    read_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
 
 
 class LocalSms(Base):
@@ -95,4 +96,4 @@ class LocalSms(Base):
     phone: Mapped[str] = mapped_column(String(32))
     sender: Mapped[str] = mapped_column(String(40))
     text: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -1,6 +1,6 @@
 """Alembic environment: migrate the URL set on the config, against the full metadata."""
 
-from typing import Any
+from typing import Any, Literal
 
 from alembic import context
 
@@ -11,7 +11,7 @@ from beian.db.types import UtcDateTime
 config = context.config
 
 
-def render_item(kind: str, item: object, autogen_context: Any) -> str | bool:
+def render_item(kind: str, item: Any, autogen_context: Any) -> str | Literal[False]:
     """Render the project's own column types with their import."""
     if kind == "type" and isinstance(item, UtcDateTime):
         autogen_context.imports.add("from beian.db.types import UtcDateTime")

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 17:15:44.328549
+Create Date: 2026-11-29 17:21:08.999697
 """
 from collections.abc import Sequence
 
@@ -41,8 +41,8 @@ def upgrade() -> None:
     sa.Column('is_workday', sa.Boolean(), nullable=False),
     sa.Column('name', sa.String(length=60), nullable=False),
     sa.Column('source', sa.String(length=200), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_at', UtcDateTime(), nullable=False),
+    sa.Column('updated_at', UtcDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_calendar_entries')),
     sa.UniqueConstraint('day', name=op.f('uq_calendar_entries_day'))
     )
@@ -107,7 +107,7 @@ def upgrade() -> None:
     sa.Column('phone', sa.String(length=32), nullable=False),
     sa.Column('sender', sa.String(length=40), nullable=False),
     sa.Column('text', sa.Text(), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_at', UtcDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_local_sms'))
     )
     with op.batch_alter_table('local_sms', schema=None) as batch_op:
@@ -125,10 +125,10 @@ def upgrade() -> None:
     sa.Column('pages', sa.Integer(), nullable=True),
     sa.Column('sha256', sa.String(length=64), nullable=False),
     sa.Column('storage_key', sa.String(length=200), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_at', UtcDateTime(), nullable=False),
     sa.Column('check_report', sa.JSON(), nullable=True),
     sa.Column('ocr_findings', sa.JSON(), nullable=True),
-    sa.Column('ocr_checked_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('ocr_checked_at', UtcDateTime(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_media')),
     sa.UniqueConstraint('storage_key', name=op.f('uq_media_storage_key'))
     )
@@ -179,11 +179,11 @@ def upgrade() -> None:
     sa.Column('filing_id', sa.String(length=64), nullable=True),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('due_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('locked_until', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('due_at', UtcDateTime(), nullable=False),
+    sa.Column('locked_until', UtcDateTime(), nullable=True),
     sa.Column('claim_token', sa.String(length=36), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_at', UtcDateTime(), nullable=False),
+    sa.Column('finished_at', UtcDateTime(), nullable=True),
     sa.Column('external_id', sa.String(length=120), nullable=True),
     sa.Column('last_error', sa.String(length=500), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_messages')),
@@ -209,6 +209,32 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('timers', schema=None) as batch_op:
         batch_op.create_index('ix_timers_pending_due', ['due_at', 'id'], unique=False)
+
+    op.create_table('users',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('username', sa.String(length=64), nullable=False),
+    sa.Column('password_hash', sa.String(length=255), nullable=False),
+    sa.Column('role', sa.String(length=32), nullable=False),
+    sa.Column('province', sa.String(length=6), nullable=True),
+    sa.Column('display_name', sa.String(length=64), nullable=False),
+    sa.Column('is_active', sa.Boolean(), nullable=False),
+    sa.Column('created_at', UtcDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
+    sa.UniqueConstraint('username', name=op.f('uq_users_username'))
+    )
+    op.create_table('api_tokens',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', UtcDateTime(), nullable=False),
+    sa.Column('last_used_at', UtcDateTime(), nullable=True),
+    sa.Column('expires_at', UtcDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_api_tokens_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_api_tokens')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_api_tokens_token_hash'))
+    )
+    with op.batch_alter_table('api_tokens', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_api_tokens_user_id'), ['user_id'], unique=False)
 
     op.create_table('filing_events',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -248,14 +274,28 @@ def upgrade() -> None:
     sa.Column('title', sa.String(length=200), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('filing_id', sa.String(length=64), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('read_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_at', UtcDateTime(), nullable=False),
+    sa.Column('read_at', UtcDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['outbox_id'], ['outbox_messages.id'], name=op.f('fk_inbox_messages_outbox_id_outbox_messages')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_inbox_messages')),
     sa.UniqueConstraint('outbox_id', name=op.f('uq_inbox_messages_outbox_id'))
     )
     with op.batch_alter_table('inbox_messages', schema=None) as batch_op:
         batch_op.create_index('ix_inbox_messages_user_key_id', ['user_key', 'id'], unique=False)
+
+    op.create_table('login_sessions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', UtcDateTime(), nullable=False),
+    sa.Column('last_seen_at', UtcDateTime(), nullable=False),
+    sa.Column('expires_at', UtcDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_login_sessions_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_login_sessions')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_login_sessions_token_hash'))
+    )
+    with op.batch_alter_table('login_sessions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_login_sessions_user_id'), ['user_id'], unique=False)
 
     op.create_table('sms_challenges',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -306,6 +346,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_sms_challenges_filing_id'))
 
     op.drop_table('sms_challenges')
+    with op.batch_alter_table('login_sessions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_login_sessions_user_id'))
+
+    op.drop_table('login_sessions')
     with op.batch_alter_table('inbox_messages', schema=None) as batch_op:
         batch_op.drop_index('ix_inbox_messages_user_key_id')
 
@@ -319,6 +363,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_filing_events_filing_id'))
 
     op.drop_table('filing_events')
+    with op.batch_alter_table('api_tokens', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_api_tokens_user_id'))
+
+    op.drop_table('api_tokens')
+    op.drop_table('users')
     with op.batch_alter_table('timers', schema=None) as batch_op:
         batch_op.drop_index('ix_timers_pending_due')
 
