@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from beian.clock import CHINA_TZ, FixedClock
 from beian.db import make_engine, make_sessionmaker
 from beian.db.models import metadata
+from tests.journey import World, example_document
 
 POSTGRES_URL = os.environ.get("BEIAN_TEST_POSTGRES_URL", "")
 
@@ -77,3 +78,15 @@ def db(sessions: sessionmaker[Session]) -> Iterator[Session]:
     """A session on each kind of database; the test commits when it needs to."""
     with sessions() as session:
         yield session
+
+
+@pytest.fixture
+def world(sessions: sessionmaker[Session], clock: FixedClock) -> World:
+    """Drives whole journeys through the services on each kind of database."""
+    return World(sessions, clock)
+
+
+@pytest.fixture
+def document(world: World) -> dict:
+    """The example education filing, with a freshly passed face check."""
+    return example_document(world)

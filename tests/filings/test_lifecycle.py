@@ -21,91 +21,17 @@ from beian.filings.errors import (
     PrecheckFailed,
 )
 from beian.timers import service as timers
-
-APPLICANT = "applicant-1"
-PLATFORM = "platform-reviewer"
-BUREAU = "bureau-reviewer"
-
-
-def submitted(world, document) -> str:
-    filing, _ = world.act(
-        lambda s: service.create_filing(
-            s, applicant=APPLICANT, document=document, now=world.clock.now()
-        )
-    )
-    world.act(
-        lambda s: service.submit(s, filing_id=filing.id, applicant=APPLICANT, now=world.clock.now())
-    )
-    return filing.id
-
-
-def platform_approved(world, document) -> str:
-    filing_id = submitted(world, document)
-    world.act(
-        lambda s: review.claim(
-            s, filing_id=filing_id, reviewer=PLATFORM, stage="platform", now=world.clock.now()
-        )
-    )
-    world.act(
-        lambda s: review.approve_platform(
-            s, filing_id=filing_id, reviewer=PLATFORM, now=world.clock.now()
-        )
-    )
-    return filing_id
-
-
-def on_a_friday(world, document):
-    """Move to Friday 2026-03-06 10:00 and take a fresh face check there."""
-    world.clock.set(datetime(2026, 3, 6, 10, 0, tzinfo=CHINA_TZ))
-    document["icp_applets"]["principal_info"]["verify_task_id"] = world.passed_face_task()
-
-
-def principal(document, part="icp_applets"):
-    info = document[part]["principal_info"]
-    return info["mobile"], info["certificate_number"]
-
-
-def verify_all(world, document, filing_id):
-    for part in ("icp_subject", "icp_applets"):
-        mobile, number = principal(document, part)
-        if world.filing(filing_id).status != Status.SMS_VERIFICATION:
-            break
-        try:
-            code = world.latest_code(mobile)
-            world.act(
-                lambda s, m=mobile, n=number, c=code: verification.enter_code(
-                    s,
-                    purpose="verify",
-                    mobile=m,
-                    certificate_number=n,
-                    code=c,
-                    now=world.clock.now(),
-                )
-            ).raise_if_refused()
-        except CodeRejected:
-            continue  # that phone's challenge was already verified (shared phone)
-
-
-def filed(world, document) -> str:
-    filing_id = platform_approved(world, document)
-    verify_all(world, document, filing_id)
-    province = document["icp_subject"]["base_info"]["province"]
-    world.act(
-        lambda s: review.claim(
-            s,
-            filing_id=filing_id,
-            reviewer=BUREAU,
-            stage="bureau",
-            province=province,
-            now=world.clock.now(),
-        )
-    )
-    world.act(
-        lambda s: review.approve_bureau(
-            s, filing_id=filing_id, reviewer=BUREAU, province=province, now=world.clock.now()
-        )
-    )
-    return filing_id
+from tests.journey import (
+    APPLICANT,
+    BUREAU,
+    PLATFORM,
+    filed,
+    on_a_friday,
+    platform_approved,
+    principal,
+    submitted,
+    verify_all,
+)
 
 
 def test_the_example_document_passes_the_precheck(world, document):

@@ -1,0 +1,1 @@
+"""Public surfaces: the mini-program profile ("more information") and the public query."""
