@@ -32,6 +32,11 @@ from beian.web.templating import STATIC_DIR
 FEATURE_ROUTERS = (
     "beian.web.api",
     "beian.web.pages",
+    "beian.web.filings_api",
+    "beian.web.applicant_pages",
+    "beian.web.review_pages",
+    "beian.web.admin_pages",
+    "beian.web.public_pages",
 )
 
 # Room for a few certificate photos and letters (2 MB each) in one form.

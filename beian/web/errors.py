@@ -22,6 +22,8 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from beian.accounts.service import DUPLICATE_USERNAME, AccountError
+from beian.facecheck.service import FaceTaskError, FaceTaskNotFound, InvalidFaceTaskInput
+from beian.filings.errors import FilingError
 from beian.web.auth import API_PREFIX, optional_user
 from beian.web.findings import CSRF_FAILED, FindingError, finding, status_finding
 from beian.web.validation import validation_findings
@@ -126,8 +128,24 @@ def _account_error(request: Request, error: Exception) -> Response:
     return error_response(request, status_code, [found])
 
 
+def _filing_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, FilingError)
+    return error_response(request, error.status, error.findings)
+
+
+def _face_task_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, FaceTaskError)
+    status_code = 404 if isinstance(error, FaceTaskNotFound) else 409
+    if isinstance(error, InvalidFaceTaskInput):
+        status_code = 422
+    field = "verify_task_id"
+    return error_response(request, status_code, [finding(status_code * 100, field, str(error), "")])
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers that turn exceptions into findings."""
+    app.add_exception_handler(FilingError, _filing_error)
+    app.add_exception_handler(FaceTaskError, _face_task_error)
     app.add_exception_handler(HTTPException, _http_exception)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(FindingError, _finding_error)
