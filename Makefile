@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/beian db upgrade
-	$(BIN)/beian demo
+	$(BIN)/beian run --demo-accounts
 
 postgres:
 	@scripts/ensure-postgres

@@ -20,6 +20,7 @@ FEATURE_COMMANDS = (
     "beian.audit.cli",
     "beian.accounts.cli",
     "beian.web.cli",
+    "beian.cli.run_commands",
     "beian.demo",
 )
 
