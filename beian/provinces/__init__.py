@@ -1,0 +1,1 @@
+"""Per-province rules kept in the database: required materials and certificate validity."""
