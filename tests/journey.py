@@ -24,6 +24,9 @@ from beian.notifications.channels import Channels
 from beian.notifications.models import LocalSms, OutboxMessage
 from beian.worker import load_task_modules, run_once
 
+APPLICANT = "applicant-1"
+PLATFORM = "platform-reviewer"
+BUREAU = "bureau-reviewer"
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "education-enterprise.json"
 
 
@@ -93,17 +96,77 @@ class World:
         return self.read(lambda s: s.scalar(query))
 
     def passed_face_task(self, principal_name: str = "测试") -> str:
-        task = self.act(
-            lambda s: facecheck.create_task(
-                s, applicant_key="applicant-1", principal_name=principal_name, now=self.clock.now()
-            )
-        )
-        self.act(
-            lambda s: facecheck.record_result(
-                s, task_id=task.id, now=self.clock.now(), verdict="pass", report={}
-            )
-        )
+        return self.face_task("pass", principal_name)
+
+    def face_task(self, verdict: str, principal_name: str = "测试") -> str:
+        """A face-check task whose photo got `verdict` (pass, fail or review)."""
+        task = self.act(lambda s: facecheck.create_task(
+            s, applicant_key=APPLICANT, principal_name=principal_name, now=self.clock.now()))
+        self.act(lambda s: facecheck.record_result(
+            s, task_id=task.id, now=self.clock.now(), verdict=verdict, report={}))
         return task.id
+
+    # The applicant's actions.
+
+    def save(self, document: dict[str, Any], applicant: str = APPLICANT) -> tuple[Filing, list]:
+        return self.act(lambda s: service.create_filing(
+            s, applicant=applicant, document=document, now=self.clock.now()))
+
+    def update(self, filing_id: str, document: dict[str, Any]) -> tuple[Filing, list]:
+        return self.act(lambda s: service.update_filing(
+            s, filing_id=filing_id, applicant=APPLICANT, document=document,
+            now=self.clock.now()))
+
+    def applicant_does(self, action: str, filing_id: str, applicant: str = APPLICANT) -> Filing:
+        """submit, withdraw, resubmit or request_cancellation."""
+        step = getattr(service, action)
+        return self.act(lambda s: step(s, filing_id=filing_id, applicant=applicant,
+                                       now=self.clock.now()))
+
+    def change(self, filing_id: str, document: dict[str, Any]) -> Filing:
+        """Request a change of a filed record; returns the change filing."""
+        return self.act(lambda s: service.request_change(
+            s, filing_id=filing_id, applicant=APPLICANT, document=document,
+            now=self.clock.now()))
+
+    # The reviewers' actions (platform by default; bureau in Beijing).
+
+    def claim(self, filing_id: str, stage: str = "platform", reviewer: str | None = None,
+              province: str = "110000") -> Filing:
+        who = reviewer or (PLATFORM if stage == "platform" else BUREAU)
+        where = province if stage == "bureau" else None
+        return self.act(lambda s: review.claim(s, filing_id=filing_id, reviewer=who,
+                                               stage=stage, province=where,
+                                               now=self.clock.now()))
+
+    def approve(self, filing_id: str, stage: str = "platform") -> Filing:
+        if stage == "platform":
+            return self.act(lambda s: review.approve_platform(
+                s, filing_id=filing_id, reviewer=PLATFORM, now=self.clock.now()))
+        return self.act(lambda s: review.approve_bureau(
+            s, filing_id=filing_id, reviewer=BUREAU, province="110000", now=self.clock.now()))
+
+    def reject(self, filing_id: str, *entries: dict[str, str], stage: str = "platform") -> Filing:
+        if stage == "platform":
+            return self.act(lambda s: review.reject_platform(
+                s, filing_id=filing_id, reviewer=PLATFORM, audit_data=list(entries),
+                now=self.clock.now()))
+        return self.act(lambda s: review.reject_bureau(
+            s, filing_id=filing_id, reviewer=BUREAU, province="110000",
+            audit_data=list(entries), now=self.clock.now()))
+
+    # The principal's actions on the verification page.
+
+    def enter_code(self, mobile: str, number: str, code: str, purpose: str = "verify") -> Any:
+        """Enter a code; a refusal is raised after its attempt was committed."""
+        return self.act(lambda s: verification.enter_code(
+            s, purpose=purpose, mobile=mobile, certificate_number=number, code=code,
+            now=self.clock.now())).raise_if_refused()
+
+    def resend(self, mobile: str, number: str, purpose: str = "verify") -> Any:
+        return self.act(lambda s: verification.resend(
+            s, purpose=purpose, mobile=mobile, certificate_number=number,
+            now=self.clock.now()))
 
 
 def example_document(world: World) -> dict[str, Any]:
@@ -115,87 +178,49 @@ def example_document(world: World) -> dict[str, Any]:
     return data
 
 
-APPLICANT = "applicant-1"
-PLATFORM = "platform-reviewer"
-BUREAU = "bureau-reviewer"
-
-
-def submitted(world, document) -> str:
-    filing, _ = world.act(
-        lambda s: service.create_filing(
-            s, applicant=APPLICANT, document=document, now=world.clock.now()
-        )
-    )
-    world.act(
-        lambda s: service.submit(s, filing_id=filing.id, applicant=APPLICANT, now=world.clock.now())
-    )
+def submitted(world: World, document: dict[str, Any]) -> str:
+    """A new filing of `document`, submitted to platform review."""
+    filing, _ = world.save(document)
+    world.applicant_does("submit", filing.id)
     return filing.id
 
 
-def platform_approved(world, document) -> str:
+def platform_approved(world: World, document: dict[str, Any]) -> str:
+    """A filing past platform review, waiting for SMS verification."""
     filing_id = submitted(world, document)
-    world.act(
-        lambda s: review.claim(
-            s, filing_id=filing_id, reviewer=PLATFORM, stage="platform", now=world.clock.now()
-        )
-    )
-    world.act(
-        lambda s: review.approve_platform(
-            s, filing_id=filing_id, reviewer=PLATFORM, now=world.clock.now()
-        )
-    )
+    world.claim(filing_id)
+    world.approve(filing_id)
     return filing_id
 
 
-def on_a_friday(world, document):
+def verify_all(world: World, document: dict[str, Any], filing_id: str) -> None:
+    """Each principal texted enters the latest code they received."""
+    for part in ("icp_subject", "icp_applets"):
+        if world.filing(filing_id).status != Status.SMS_VERIFICATION:
+            return
+        mobile, number = principal(document, part)
+        try:
+            world.enter_code(mobile, number, world.latest_code(mobile))
+        except CodeRejected:
+            continue  # that phone's challenge was already verified (shared phone)
+
+
+def filed(world: World, document: dict[str, Any]) -> str:
+    """A filing all the way to its number (Beijing bureau)."""
+    filing_id = platform_approved(world, document)
+    verify_all(world, document, filing_id)
+    world.claim(filing_id, "bureau")
+    world.approve(filing_id, "bureau")
+    return filing_id
+
+
+def on_a_friday(world: World, document: dict[str, Any]) -> None:
     """Move to Friday 2026-03-06 10:00 and take a fresh face check there."""
     world.clock.set(datetime(2026, 3, 6, 10, 0, tzinfo=CHINA_TZ))
     document["icp_applets"]["principal_info"]["verify_task_id"] = world.passed_face_task()
 
 
-def principal(document, part="icp_applets"):
+def principal(document: dict[str, Any], part: str = "icp_applets") -> tuple[str, str]:
+    """(mobile, certificate number) of the subject or applet principal."""
     info = document[part]["principal_info"]
     return info["mobile"], info["certificate_number"]
-
-
-def verify_all(world, document, filing_id):
-    for part in ("icp_subject", "icp_applets"):
-        mobile, number = principal(document, part)
-        if world.filing(filing_id).status != Status.SMS_VERIFICATION:
-            break
-        try:
-            code = world.latest_code(mobile)
-            world.act(
-                lambda s, m=mobile, n=number, c=code: verification.enter_code(
-                    s,
-                    purpose="verify",
-                    mobile=m,
-                    certificate_number=n,
-                    code=c,
-                    now=world.clock.now(),
-                )
-            ).raise_if_refused()
-        except CodeRejected:
-            continue  # that phone's challenge was already verified (shared phone)
-
-
-def filed(world, document) -> str:
-    filing_id = platform_approved(world, document)
-    verify_all(world, document, filing_id)
-    province = document["icp_subject"]["base_info"]["province"]
-    world.act(
-        lambda s: review.claim(
-            s,
-            filing_id=filing_id,
-            reviewer=BUREAU,
-            stage="bureau",
-            province=province,
-            now=world.clock.now(),
-        )
-    )
-    world.act(
-        lambda s: review.approve_bureau(
-            s, filing_id=filing_id, reviewer=BUREAU, province=province, now=world.clock.now()
-        )
-    )
-    return filing_id
