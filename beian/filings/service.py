@@ -61,19 +61,7 @@ def create_filing(
 ) -> tuple[Filing, list[dict[str, Any]]]:
     """Save a new draft and return it with its pre-check findings."""
     _check_shape(document)
-    filing = Filing(
-        id=secrets.token_hex(8),
-        kind="new",
-        applicant=applicant,
-        status=Status.DRAFT.value,
-        document=document,
-        created_at=now,
-        updated_at=now,
-        stage_started_at=now,
-    )
-    denormalise(filing)
-    session.add(filing)
-    session.flush()
+    filing = _new_draft(session, applicant=applicant, document=document, now=now)
     return filing, check(session, filing, now=now)
 
 
@@ -171,10 +159,28 @@ def request_change(
     )
     if session.scalars(pending.limit(1)).first() is not None:
         raise Conflict("该备案已有一项变更正在办理", suggest="请先完成或撤回正在办理的变更")
-    change = Filing(
+    change = _new_draft(
+        session, applicant=applicant, document=document, now=now, replaces=original
+    )
+    _require_clean(session, change, now=now)
+    _record_submission(session, change)
+    move(session, change, Event.SUBMIT, actor=applicant, now=now)
+    return change
+
+
+def _new_draft(
+    session: Session,
+    *,
+    applicant: str,
+    document: dict[str, Any],
+    now: datetime,
+    replaces: Filing | None = None,
+) -> Filing:
+    """A draft filing; a change of a filed record names the record it replaces."""
+    filing = Filing(
         id=secrets.token_hex(8),
-        kind="change",
-        replaces_id=original.id,
+        kind="change" if replaces else "new",
+        replaces_id=replaces.id if replaces else None,
         applicant=applicant,
         status=Status.DRAFT.value,
         document=document,
@@ -182,13 +188,10 @@ def request_change(
         updated_at=now,
         stage_started_at=now,
     )
-    denormalise(change)
-    session.add(change)
+    denormalise(filing)
+    session.add(filing)
     session.flush()
-    _require_clean(session, change, now=now)
-    _record_submission(session, change)
-    move(session, change, Event.SUBMIT, actor=applicant, now=now)
-    return change
+    return filing
 
 
 def _require_clean(session: Session, filing: Filing, *, now: datetime) -> None:
