@@ -39,7 +39,11 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         frozenset({Role.BUREAU_REVIEWER}),
     ),
     NavItem("用户与角色", "/admin/users", "创建账号、分配角色和省份", _OPERATOR),
+    NavItem("数据字典", "/admin/dictionaries", "证件、服务、前置审批类型和行政区划", _OPERATOR),
     NavItem("节假日日历", "/admin/calendar", "维护法定节假日与调休工作日", _OPERATOR),
+    NavItem("省份规则", "/admin/provinces", "各省必备材料和证件有效期要求", _OPERATOR),
+    NavItem("通知发件箱", "/admin/outbox", "查看通知投递情况，重试发送失败的消息", _OPERATOR),
+    NavItem("审计日志", "/admin/audit", "查看操作记录，校验审计链是否完整", _OPERATOR),
     NavItem("站内信", "/inbox", "审核结果和提醒", frozenset(Role)),
 )
 
