@@ -1,0 +1,172 @@
+"""lookup: the public query by number and by name over a million filed records (PostgreSQL).
+
+The records are generated (bench.corpus, every name and number distinct) and loaded with
+COPY, then indexed and analysed. Queries are drawn from the loaded data: service numbers,
+subject numbers (all services of a subject), full mini-program names, 4-character name
+prefixes and organisation-name prefixes. Each query runs through
+`beian.public.service.query_records` in its own session, as a web request would; the
+floor runs the same lookup as hand-written SQL through a bare psycopg connection and
+fetches the same columns. Targets: p99 <= 10 ms and >= 0.5 of the floor's throughput.
+
+At 10,000,000 rows: `python -m bench --only lookup --lookup-rows 10000000` (about
+15 GB of table and indexes and half an hour of loading on the 2-core machine; the
+queries' cost grows with the depth of the b-trees, log n, not with n).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import psycopg
+from sqlalchemy.engine import make_url
+
+from beian.core.numbering import SERVICE_KIND_SUFFIXES
+from beian.db import make_engine, make_sessionmaker
+from beian.filings.models import Filing
+from beian.public.service import MAX_RESULTS, PUBLIC_VALUES, query_records
+from bench import corpus
+from bench.common import Result, at_most, info, percentile, scratch_postgres, throughput
+from bench.load import analyze, filing, load
+
+NAME = "lookup"
+ROWS = {"tiny": 2_000, "small": 50_000, "full": 1_000_000}
+QUERIES = {"tiny": 60, "small": 600, "full": 3_000}
+P99_TARGET_MS = 10.0
+FILED_AT = datetime(2026, 1, 5, 2, 0, tzinfo=UTC)
+ABBREVIATIONS = ("京", "粤")  # corpus documents alternate Beijing and Shenzhen
+
+
+def record_number(i: int) -> str:
+    """The service number of generated record i (999,999 subjects per province and year)."""
+    sequence = i // 2
+    year, serial = 2000 + sequence // 999_999, sequence % 999_999 + 1
+    return f"{ABBREVIATIONS[i % 2]}ICP备{year:04d}{serial:06d}号-1{SERVICE_KIND_SUFFIXES['applet']}"
+
+
+def records(count: int) -> Iterator[Filing]:
+    """Filed records, as bureau approval leaves them."""
+    for i in range(count):
+        filed = FILED_AT + timedelta(seconds=i)
+        yield filing(i, status="filed", now=filed, record_number=record_number(i),
+                     filed_at=filed)
+
+
+def run(size: str, rows: int | None = None) -> list[Result]:
+    """Load, then time both kinds of lookup through Beian and through bare psycopg."""
+    count = rows or ROWS[size]
+    with scratch_postgres("lookup") as url:
+        engine = make_engine(url)
+        start = time.perf_counter()
+        load(engine, records(count))
+        analyze(engine)
+        load_seconds = time.perf_counter() - start
+        sessions = make_sessionmaker(engine)
+        rng = random.Random(20260302)
+        workloads = {"number": number_queries(rng, count, QUERIES[size]),
+                     "name": name_queries(rng, count, QUERIES[size])}
+        results = [info("lookup.load", load_seconds, unit="s",
+                        note=f"{count:,} filed records: COPY, indexes, ANALYZE")]
+        with psycopg.connect(_plain(url)) as bare:
+            for kind, queries in workloads.items():
+                ours = _latencies(lambda q: _ours(sessions, q), queries)
+                floor = _latencies(lambda q, bare=bare: _bare(bare, q), queries)
+                results += _rows(kind, count, ours, floor)
+        engine.dispose()
+    return results
+
+
+def number_queries(rng: random.Random, count: int, wanted: int) -> list[str]:
+    """Service numbers, and one in four a subject number (every service of the subject)."""
+    picks = [record_number(rng.randrange(count)) for _ in range(wanted)]
+    return [p.rsplit("-", 1)[0] if n % 4 == 3 else p for n, p in enumerate(picks)]
+
+
+def name_queries(rng: random.Random, count: int, wanted: int) -> list[str]:
+    """Full mini-program names, 4-character prefixes, organisation-name prefixes."""
+    queries = []
+    for n in range(wanted):
+        i = rng.randrange(count)
+        if n % 3 == 0:
+            queries.append(corpus.applet_name(i))
+        elif n % 3 == 1:
+            queries.append(corpus.applet_name(i)[:4])
+        else:
+            # Organisations are the even documents (odd ones are individuals).
+            queries.append(corpus.subject_name(i - i % 2)[:10])
+    return queries
+
+
+def _ours(sessions: Any, q: str) -> int:
+    with sessions() as session:
+        return len(query_records(session, q))
+
+
+# The same lookup by hand: one arm per condition, as the service builds it.
+_BARE_SQL = """
+SELECT id, record_number, subject_name, applet_name, appid, filed_at, document
+FROM filings WHERE id IN (
+  (SELECT id FROM filings WHERE status = ANY(%(public)s) AND record_number = %(q)s
+   ORDER BY record_number LIMIT %(limit)s)
+  UNION
+  (SELECT id FROM filings WHERE status = ANY(%(public)s) AND record_number LIKE %(services)s
+   ORDER BY record_number LIMIT %(limit)s)
+  UNION
+  (SELECT id FROM filings WHERE status = ANY(%(public)s) AND applet_name LIKE %(prefix)s
+   ORDER BY record_number LIMIT %(limit)s)
+  UNION
+  (SELECT id FROM filings WHERE status = ANY(%(public)s) AND subject_name LIKE %(prefix)s
+   ORDER BY record_number LIMIT %(limit)s))
+ORDER BY record_number LIMIT %(limit)s
+"""
+
+
+def _bare(connection: psycopg.Connection, q: str) -> int:
+    is_number = "ICP备" in q
+    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    params = {
+        "q": q,
+        "public": PUBLIC_VALUES,
+        "limit": MAX_RESULTS,
+        # Impossible patterns switch an arm off, as the service leaves the arm out.
+        "services": f"{q}-%" if is_number and not q.endswith("X") else "\x01",
+        "prefix": "\x01" if is_number else f"{escaped}%",
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_BARE_SQL, params)
+        return len(cursor.fetchall())
+
+
+def _latencies(action: Callable[[str], int], queries: list[str]) -> list[float]:
+    for q in queries[: max(1, len(queries) // 20)]:  # warm the caches and plans
+        action(q)
+    samples = []
+    for q in queries:
+        start = time.perf_counter()
+        found = action(q)
+        samples.append(time.perf_counter() - start)
+        if found == 0:
+            raise AssertionError(f"lookup of {q!r} found nothing: the benchmark data is wrong")
+    return samples
+
+
+def _rows(kind: str, count: int, ours: list[float], floor: list[float]) -> list[Result]:
+    def ms(samples: list[float], fraction: float) -> float:
+        return percentile(samples, fraction) * 1000
+
+    note = f"{len(ours)} queries at {count:,} records"
+    return [
+        info(f"lookup.{kind}.p50", ms(ours, 0.5), unit="ms", floor=ms(floor, 0.5)),
+        at_most(f"lookup.{kind}.p99", ms(ours, 0.99), P99_TARGET_MS, unit="ms",
+                floor=ms(floor, 0.99), note=note),
+        throughput(f"lookup.{kind}.throughput", len(ours), sum(ours), sum(floor),
+                   unit="queries/s", minimum_ratio=0.5, note="one client, sequential"),
+    ]
+
+
+def _plain(url: str) -> str:
+    """A libpq URL for psycopg from an SQLAlchemy one."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)

@@ -1,0 +1,58 @@
+"""precheck: the full pre-check of a varied set of documents, against only parsing them.
+
+The floor parses each document into beian.core.document's models and stops; the
+measure runs every rule (with an in-memory registry of other filings and face tasks, so
+the cross-filing rules do their work too). Target: the pre-check costs at most 3× the
+parse, i.e. its rate is at least a third of the floor's.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from beian.core.document import parse_document
+from beian.core.precheck import FaceTaskFacts, InMemoryRegistry, precheck
+from bench import corpus
+from bench.common import Result, best_of, throughput
+
+NAME = "precheck"
+DOCUMENTS = {"tiny": 20, "small": 300, "full": 3000}
+RUNS = {"tiny": 1, "small": 3, "full": 5}
+OTHER_FILINGS = 40
+NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+
+
+def registry() -> InMemoryRegistry:
+    """Other live filings and a passed face task, as the rules would find in the database."""
+    known = InMemoryRegistry()
+    known.add_face_task("face-task-0002",
+                        FaceTaskFacts(status="passed", expires_at=NOW + timedelta(days=2)))
+    for i in range(OTHER_FILINGS):
+        parsed, _ = parse_document(corpus.document(1_000_000 + i))
+        assert parsed is not None
+        known.add_filing(f"other-{i}", parsed)
+    return known
+
+
+def run(size: str) -> list[Result]:
+    """Time parsing alone and the full pre-check over the same documents."""
+    documents = corpus.varied(DOCUMENTS[size])
+    known = registry()
+
+    def parse_all() -> None:
+        for document in documents:
+            parse_document(document)
+
+    def check_all() -> None:
+        for document in documents:
+            precheck(document, now=NOW, registry=known)
+
+    floor = best_of(parse_all, RUNS[size])
+    measured = best_of(check_all, RUNS[size])
+    errors = sum(
+        any(f.severity == "error" for f in precheck(d, now=NOW, registry=known))
+        for d in documents
+    )
+    note = f"{len(documents)} documents, {errors} with errors; floor: parse only"
+    return [throughput("precheck.documents", len(documents), measured, floor,
+                       unit="docs/s", minimum_ratio=1 / 3, note=note)]
