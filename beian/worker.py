@@ -21,6 +21,7 @@ from beian.clock import Clock
 from beian.db import transaction
 from beian.notifications.channels import Channels
 from beian.notifications.service import deliver_due
+from beian.testing import faults
 from beian.timers.service import claim_due, handler_for
 
 log = logging.getLogger("beian.worker")
@@ -62,6 +63,7 @@ def fire_due_timers(
                     run(session, timer, clock)
                 timer.fired_at = now
                 stats.timers_fired += 1
+                faults.point("timer_handled")
             except Exception as error:  # one bad timer must not stop the others
                 timer.attempts += 1
                 timer.last_error = f"{type(error).__name__}: {error}"[:500]
@@ -71,6 +73,7 @@ def fire_due_timers(
                     timer.due_at = now + timedelta(minutes=2**timer.attempts)
                 stats.timers_failed += 1
                 log.warning("timer %s %s failed: %s", timer.kind, timer.id, type(error).__name__)
+    faults.point("timers_committed")
     return stats
 
 

@@ -26,6 +26,7 @@ from beian.core.workflow import (
 from beian.filings.errors import IllegalMove
 from beian.filings.models import Filing, FilingEvent
 from beian.filings.notify import notify_event
+from beian.testing import faults
 from beian.timers import service as timers
 
 # Timers that belong to a status: armed on entering it, cancelled on leaving it.
@@ -86,6 +87,7 @@ def move(
         detail={"from": source.value, "to": target.value},
     )
     _arm(session, filing, target, now)
+    faults.point("move_recorded")
     notify_event(session, filing, event, record, now=now)
     return record
 

@@ -60,6 +60,7 @@ from beian.notifications.models import (
     utc,
 )
 from beian.notifications.templates import NotificationError, TemplateError, get_template, render
+from beian.testing import faults
 
 log = logging.getLogger(__name__)
 
@@ -212,6 +213,7 @@ def deliver_due(
     """Claim due outbox rows and deliver each; record success, retry or death."""
     with transaction(sessions) as session:
         claims = claim(session, now=clock.now(), limit=limit, policy=channels.policy)
+    faults.point("outbox_claimed")
     stats = DeliveryStats(claimed=len(claims))
     for item in claims:
         outcome = _deliver_one(sessions, clock, channels, item)
@@ -268,6 +270,7 @@ def _deliver_one(
                     return "stale"
                 now = clock.now()
                 external_id = channel.deliver(envelope, session=session, now=now)
+                faults.point("delivery_written")
                 _mark_delivered(session, row, now, external_id)
         except Exception as error:  # rolled back: nothing of this attempt was written
             return _record_failure(sessions, clock, channels.policy, item, error)
@@ -276,6 +279,7 @@ def _deliver_one(
         external_id = channel.deliver(envelope, session=None, now=clock.now())
     except Exception as error:
         return _record_failure(sessions, clock, channels.policy, item, error)
+    faults.point("delivery_sent")
     with transaction(sessions) as session:
         row = _reclaim(session, item)
         if row is None:

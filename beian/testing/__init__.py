@@ -1,0 +1,1 @@
+"""Hooks used only by Beian's own tests; inert unless a test sets their variable."""
