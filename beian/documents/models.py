@@ -8,12 +8,15 @@ from typing import Any
 from sqlalchemy import JSON, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from beian.crypto.types import EncryptedJSON
 from beian.db import Base
 from beian.db.types import UtcDateTime
 
 
 class Media(Base):
     """An accepted upload; the bytes live in storage under `storage_key`, never in the row.
+
+    The bytes are encrypted by `EncryptedStorage` (beian.documents.storage.default_storage).
 
     The applicant's file name is not kept: it is chosen by the uploader, often carries a
     person's name, and nothing needs it once the content has been identified.
@@ -41,5 +44,9 @@ class Media(Base):
     # The document or photo check: {"verdict", "components", "hints"}.
     check_report: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     # OCR cross-check written by the worker: {"kind", "read": {...}, "findings": [...]}.
-    ocr_findings: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    # Encrypted: what OCR reads off an ID card is the person's name and ID number.
+    ocr_findings: Mapped[dict[str, Any] | None] = mapped_column(EncryptedJSON(), default=None)
+    # What the applicant typed, for the OCR worker to compare with (encrypted likewise;
+    # kept here rather than in the timer's payload, which is stored in plain JSON).
+    ocr_expected: Mapped[dict[str, str] | None] = mapped_column(EncryptedJSON(), default=None)
     ocr_checked_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)

@@ -93,8 +93,11 @@ def schedule_ocr(
     typed = {key: str(value) for key, value in expected.items() if value not in (None, "")}
     media.ocr_findings = None
     media.ocr_checked_at = None
+    # The typed values (an ID number among them) go on the row, encrypted; the timer's
+    # payload is plain JSON and says only what to read.
+    media.ocr_expected = typed
     timers.schedule(session, kind=OCR_TIMER, key=media.id, due_at=now, now=now,
-                    payload={"kind": kind, "expected": typed})
+                    payload={"kind": kind})
 
 
 def ocr_kind_for_field(field: str, certificate_type: int | None = None) -> str | None:

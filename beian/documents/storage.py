@@ -1,7 +1,10 @@
-"""Where uploaded bytes live: a small interface, local files by default.
+"""Where uploaded bytes live: a small interface, local files by default, encrypted.
 
-Everything that reads or writes document bytes goes through `Storage`, so encryption at
-rest or an S3-compatible object store can be added by implementing it once.
+Everything that reads or writes document bytes goes through `Storage`, so an
+S3-compatible object store can be added by implementing it once. `EncryptedStorage` wraps
+any storage with AES-256-GCM (beian.crypto); `default_storage()` is what the application
+uses: encrypted local files under BEIAN_STORAGE_DIR, for every upload alike (ID card and
+licence photos, face photos, letters, videos).
 """
 
 from __future__ import annotations
@@ -12,6 +15,9 @@ import secrets
 import tempfile
 from pathlib import Path
 from typing import Protocol
+
+from beian.config import Settings, load_settings
+from beian.crypto.cipher import decrypt, encrypt, is_encrypted, reencrypt
 
 # Keys are generated here, never taken from a user: "ab/<32 hex>.<ext>".
 _KEY = re.compile(r"^[0-9a-f]{2}/[0-9a-f]{32}\.(jpg|png|pdf|mp4)$")
@@ -108,3 +114,48 @@ class MemoryStorage:
     def exists(self, key: str) -> bool:
         """Whether the key is kept."""
         return key in self.files
+
+
+class EncryptedStorage:
+    """Any storage with its bytes encrypted: the inner storage only ever sees ciphertext.
+
+    Files written before encryption was switched on are read as they are (they carry no
+    Beian header) until `beian keys rotate` encrypts them.
+    """
+
+    def __init__(self, inner: Storage) -> None:
+        self.inner = inner
+
+    def put(self, key: str, data: bytes) -> None:
+        """Encrypt with the newest key and store."""
+        self.inner.put(key, encrypt(bytes(data)))
+
+    def get(self, key: str) -> bytes:
+        """The decrypted bytes (FileNotFoundError if absent, DecryptionError if damaged)."""
+        stored = self.inner.get(key)
+        return decrypt(stored) if is_encrypted(stored) else stored
+
+    def delete(self, key: str) -> None:
+        """Remove the stored file if present."""
+        self.inner.delete(key)
+
+    def exists(self, key: str) -> bool:
+        """Whether the key holds a file."""
+        return self.inner.exists(key)
+
+    def rotate(self, key: str) -> str:
+        """Rewrite one file with the newest key: "rotated", "encrypted" (was plain) or "current"."""
+        stored = self.inner.get(key)
+        if not is_encrypted(stored):
+            self.inner.put(key, encrypt(stored))
+            return "encrypted"
+        fresh = reencrypt(stored)
+        if fresh is None:
+            return "current"
+        self.inner.put(key, fresh)
+        return "rotated"
+
+
+def default_storage(settings: Settings | None = None) -> EncryptedStorage:
+    """Encrypted local files under BEIAN_STORAGE_DIR: what the application stores uploads in."""
+    return EncryptedStorage(LocalStorage((settings or load_settings()).storage_dir))

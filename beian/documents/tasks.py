@@ -8,7 +8,7 @@ from beian.clock import Clock
 from beian.config import load_settings
 from beian.documents import ocr
 from beian.documents.models import Media
-from beian.documents.storage import LocalStorage, Storage
+from beian.documents.storage import Storage, default_storage
 from beian.timers import service as timers
 from beian.timers.models import Timer
 
@@ -22,8 +22,8 @@ def use_storage(storage: Storage | None) -> None:
 
 
 def storage() -> Storage:
-    """The storage in use: the one set with `use_storage`, else BEIAN_STORAGE_DIR."""
-    return _storage if _storage is not None else LocalStorage(load_settings().storage_dir)
+    """The storage in use: the one set with `use_storage`, else the encrypted default."""
+    return _storage if _storage is not None else default_storage(load_settings())
 
 
 @timers.handler("document_ocr")
@@ -33,7 +33,9 @@ def run_document_ocr(session: Session, timer: Timer, clock: Clock) -> None:
     if media is None:
         return  # Deleted since it was scheduled: nothing left to read.
     payload = timer.payload or {}
+    # Timers armed before the typed values moved onto the row still carry them.
+    expected = media.ocr_expected if media.ocr_expected is not None else payload.get("expected")
     result = ocr.cross_check(storage().get(media.storage_key), payload["kind"],
-                             payload.get("expected", {}), media.field)
+                             expected or {}, media.field)
     media.ocr_findings = result.to_dict()
     media.ocr_checked_at = clock.now()

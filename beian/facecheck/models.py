@@ -41,3 +41,5 @@ class FaceTask(Base):
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     reason: Mapped[str | None] = mapped_column(String(500), default=None)
     reviewer: Mapped[str | None] = mapped_column(String(120), default=None)
+    # When the retention period ended and the photo (result["media_id"]) was deleted.
+    photo_deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)

@@ -19,6 +19,7 @@ Every function works in the caller's transaction and never commits.
 from __future__ import annotations
 
 import json
+import os
 import secrets
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
@@ -33,6 +34,10 @@ from beian.timers.service import schedule
 NOTIFY_WINDOW = timedelta(hours=24)
 TASK_LIFETIME = timedelta(days=3)
 EXPIRY_TIMER = "face_task_expiry"
+PHOTO_DELETION_TIMER = "face_photo_deletion"
+# Face photos are the most sensitive personal data held (SPEC §10): kept only this long
+# after the decision unless BEIAN_FACE_PHOTO_RETENTION_DAYS says otherwise [inf].
+DEFAULT_PHOTO_RETENTION_DAYS = 30
 VERDICTS = {
     "pass": FaceTaskStatus.PASSED,
     "fail": FaceTaskStatus.FAILED,
@@ -185,6 +190,7 @@ def record_result(
     if status is not FaceTaskStatus.REVIEW:
         task.decided_at = now
     session.flush()
+    schedule_photo_deletion(session, task, now=now)
     return task
 
 
@@ -202,7 +208,31 @@ def decide_review(
     task.reviewer = reviewer
     task.reason = reason_text
     session.flush()
+    schedule_photo_deletion(session, task, now=now)
     return task
+
+
+def schedule_photo_deletion(session: Session, task: FaceTask, *, now: datetime) -> None:
+    """Arm the deletion of the task's photo, `photo_retention()` after the decision.
+
+    A photo left to a human that is never judged is deleted counting from the task's
+    expiry, the latest moment a decision could have been made.
+    """
+    decided = task.decided_at or task.expires_at
+    due = decided + photo_retention()
+    schedule(session, kind=PHOTO_DELETION_TIMER, key=task.id, due_at=due, now=now)
+
+
+def photo_retention() -> timedelta:
+    """How long a face photo is kept after the decision: BEIAN_FACE_PHOTO_RETENTION_DAYS."""
+    raw = os.environ.get("BEIAN_FACE_PHOTO_RETENTION_DAYS", "").strip()
+    if not raw:
+        return timedelta(days=DEFAULT_PHOTO_RETENTION_DAYS)
+    if not raw.isdigit():
+        raise InvalidFaceTaskInput(
+            f"BEIAN_FACE_PHOTO_RETENTION_DAYS must be a whole number of days, got {raw!r}"
+        )
+    return timedelta(days=int(raw))
 
 
 def expire_due(session: Session, *, now: datetime) -> int:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
+from beian.crypto.cipher import CERTIFICATE, PHONE, keyed_hash
 from beian.filings.models import Filing
 
 
@@ -25,8 +26,14 @@ def subject_key(document: dict[str, Any]) -> str | None:
     organize = section(document, "icp_subject", "organize_info")
     kind, number = organize.get("certificate_type"), organize.get("certificate_number")
     if isinstance(kind, int) and isinstance(number, str) and number.strip():
-        return f"{kind}:{number.strip().upper()}"
+        return subject_key_of(kind, number)
     return None
+
+
+def subject_key_of(certificate_type: int, certificate_number: str) -> str:
+    """`<type>:<keyed hash of the number>`: an individual's certificate is their ID number,
+    so the key (also used by numbering) never holds the number itself."""
+    return f"{certificate_type}:{keyed_hash(certificate_number, CERTIFICATE)}"
 
 
 def denormalise(filing: Filing) -> None:
@@ -42,14 +49,18 @@ def denormalise(filing: Filing) -> None:
 
 
 def people(document: dict[str, Any]) -> list[tuple[str, str, str]]:
-    """(role, certificate number, mobile) of each principal fully named in the document."""
+    """(role, certificate hash, mobile hash) of each principal fully named in the document."""
     found = []
     for role, part in (("subject", "icp_subject"), ("applet", "icp_applets")):
         principal = section(document, part, "principal_info")
         number, mobile = principal.get("certificate_number"), principal.get("mobile")
-        if isinstance(number, str) and number and isinstance(mobile, str) and mobile:
-            found.append((role, number.strip().upper(), mobile.strip()))
+        if _filled(number) and _filled(mobile):
+            found.append((role, keyed_hash(number, CERTIFICATE), keyed_hash(mobile, PHONE)))
     return found
+
+
+def _filled(value: Any) -> TypeGuard[str]:
+    return isinstance(value, str) and bool(value.strip())
 
 
 def changed_paths(old: Any, new: Any, prefix: str = "") -> list[str]:

@@ -16,6 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from beian.crypto.types import EncryptedJSON, EncryptedText, hashed
 from beian.db import Base
 from beian.db.types import UtcDateTime
 
@@ -37,12 +38,17 @@ class Filing(Base):
     replaces_id: Mapped[str | None] = mapped_column(ForeignKey("filings.id"), default=None)
     applicant: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(24))
-    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Encrypted at rest: the document names people, their ID numbers and phones.
+    document: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON())
     # The document as last submitted: an unchanged resubmission after an SMS failure
     # skips the platform (SPEC §2), which needs the submitted copy to compare with.
-    submitted_document: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    submitted_document: Mapped[dict[str, Any] | None] = mapped_column(
+        EncryptedJSON(), default=None
+    )
     # Denormalised from the document for queues, rules and the public query.
     province: Mapped[str | None] = mapped_column(String(6), default=None)
+    # Certificate type and the keyed hash of the certificate number (an individual's is
+    # their ID number): beian.filings.documents.subject_key.
     subject_key: Mapped[str | None] = mapped_column(String(80), default=None)
     subject_name: Mapped[str | None] = mapped_column(String(200), default=None)
     applet_name: Mapped[str | None] = mapped_column(String(100), default=None)
@@ -91,31 +97,43 @@ class FilingEvent(Base):
 
 
 class FilingPerson(Base):
-    """A principal named in a filing, kept for the one-phone-one-person rule across filings."""
+    """A principal named in a filing, kept for the one-phone-one-person rule across filings.
+
+    Only keyed hashes are kept (beian.crypto.keyed_hash): the rule compares, never reads.
+    """
 
     __tablename__ = "filing_people"
-    __table_args__ = (Index("ix_filing_people_mobile", "mobile"),)
+    __table_args__ = (Index("ix_filing_people_mobile_hash", "mobile_hash"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     filing_id: Mapped[str] = mapped_column(ForeignKey("filings.id"), index=True)
     role: Mapped[str] = mapped_column(String(10))  # "subject" or "applet"
-    certificate_number: Mapped[str] = mapped_column(String(40))
-    mobile: Mapped[str] = mapped_column(String(20))
+    certificate_hash: Mapped[str] = mapped_column(String(64), index=True)
+    mobile_hash: Mapped[str] = mapped_column(String(64))
 
 
 class SmsChallenge(Base):
     """A verification code texted to one phone for one filing (verification or cancellation)."""
 
     __tablename__ = "sms_challenges"
-    __table_args__ = (Index("ix_sms_challenges_phone_status", "phone", "status"),)
+    __table_args__ = (
+        Index("ix_sms_challenges_phone_hash_status", "phone_hash", "status"),
+        Index("ix_sms_challenges_certificate_hash", "certificate_hash"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     filing_id: Mapped[str] = mapped_column(ForeignKey("filings.id"), index=True)
     purpose: Mapped[str] = mapped_column(String(10))  # "verify" or "cancel"
     # Which principals this phone stands for: "subject", "applet" or "subject,applet".
     roles: Mapped[str] = mapped_column(String(20))
-    phone: Mapped[str] = mapped_column(String(20))
-    certificate_number: Mapped[str] = mapped_column(String(40))
+    # Encrypted (the code must still be texted to it) and hashed for the look-up by the
+    # verification page; `phone` and `certificate_number` read and query as plain values.
+    phone_encrypted: Mapped[str] = mapped_column(EncryptedText())
+    phone_hash: Mapped[str] = mapped_column(String(64))
+    certificate_encrypted: Mapped[str] = mapped_column(EncryptedText())
+    certificate_hash: Mapped[str] = mapped_column(String(64))
+    phone = hashed("phone_encrypted", "phone_hash", "phone")
+    certificate_number = hashed("certificate_encrypted", "certificate_hash", "certificate")
     code_hash: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(10))  # waiting, verified, failed, void
     sent_at: Mapped[datetime] = mapped_column(UtcDateTime())
@@ -136,4 +154,5 @@ class VerificationCall(Base):
     at: Mapped[datetime] = mapped_column(UtcDateTime())
     principal: Mapped[str] = mapped_column(String(10))  # "subject" or "applet"
     outcome: Mapped[str] = mapped_column(String(20))  # reached, no_answer, mismatch
-    note: Mapped[str] = mapped_column(Text, default="")
+    # Encrypted: a reviewer's note about a call may quote a number or a name.
+    note: Mapped[str] = mapped_column(EncryptedText(), default="")

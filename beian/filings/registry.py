@@ -10,7 +10,9 @@ from sqlalchemy.orm import Session
 
 from beian.core.precheck.registry import FaceTaskFacts, SubjectFacts
 from beian.core.workflow import AT_BUREAU, LIVE
+from beian.crypto.cipher import CERTIFICATE, PHONE, keyed_hash
 from beian.facecheck.service import facts
+from beian.filings.documents import subject_key_of
 from beian.filings.models import Filing, FilingPerson
 
 LIVE_VALUES = [status.value for status in LIVE]
@@ -28,20 +30,26 @@ class DatabaseRegistry:
         return self.ignore | ({exclude_filing} if exclude_filing else set())
 
     def phone_holders(self, phone: str, *, exclude_filing: str | None) -> set[str]:
-        """Certificate numbers of the people using `phone` as their mobile in live filings."""
+        """Holder keys (keyed hashes of the certificate numbers) of the people using `phone`
+        as their mobile in live filings; compare them with `holder_key`."""
         query = (
-            select(FilingPerson.certificate_number)
+            select(FilingPerson.certificate_hash)
             .join(Filing, Filing.id == FilingPerson.filing_id)
-            .where(FilingPerson.mobile == phone, Filing.status.in_(LIVE_VALUES))
+            .where(FilingPerson.mobile_hash == keyed_hash(phone, PHONE))
+            .where(Filing.status.in_(LIVE_VALUES))
             .where(Filing.id.not_in(self._others(exclude_filing)))
         )
         return set(self.session.scalars(query))
+
+    def holder_key(self, certificate_number: str) -> str:
+        """A certificate number in the form `phone_holders` returns: its keyed hash."""
+        return keyed_hash(certificate_number, CERTIFICATE)
 
     def subject_facts(
         self, certificate_type: int, certificate_number: str, *, exclude_filing: str | None
     ) -> SubjectFacts:
         """The subject's province and name of record, live applet count, bureau presence."""
-        key = f"{certificate_type}:{certificate_number.strip().upper()}"
+        key = subject_key_of(certificate_type, certificate_number)
         live = (
             select(Filing)
             .where(Filing.subject_key == key, Filing.status.in_(LIVE_VALUES))

@@ -204,10 +204,13 @@ def _record_submission(session: Session, filing: Filing) -> None:
     """Keep the submitted copy and the people named, for the cross-filing rules."""
     filing.submitted_document = filing.document
     session.execute(delete(FilingPerson).where(FilingPerson.filing_id == filing.id))
-    for role, certificate_number, mobile in people(filing.document):
+    for role, certificate_hash, mobile_hash in people(filing.document):
         session.add(
             FilingPerson(
-                filing_id=filing.id, role=role, certificate_number=certificate_number, mobile=mobile
+                filing_id=filing.id,
+                role=role,
+                certificate_hash=certificate_hash,
+                mobile_hash=mobile_hash,
             )
         )
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, overload
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from beian.crypto.types import EncryptedJSON, EncryptedText, hashed
 from beian.db import Base
 from beian.db.types import UtcDateTime
 
@@ -46,12 +47,17 @@ class OutboxMessage(Base):
     # Caller-chosen key that makes enqueueing idempotent; also the webhook idempotency key.
     dedup_key: Mapped[str] = mapped_column(String(200), unique=True)
     channel: Mapped[str] = mapped_column(String(16))
-    recipient: Mapped[str] = mapped_column(String(120))
+    # A phone for SMS, a user key otherwise: encrypted, and hashed for look-ups, on every
+    # channel alike; `recipient` reads and queries as the plain value.
+    recipient_encrypted: Mapped[str] = mapped_column(EncryptedText())
+    recipient_hash: Mapped[str] = mapped_column(String(64), index=True)
+    recipient = hashed("recipient_encrypted", "recipient_hash", "recipient")
     template: Mapped[str] = mapped_column(String(40))
-    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Encrypted: an SMS's params and body carry its verification code.
+    params: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON(), default=dict)
     # Rendered at enqueue time, so the text is the one of the moment of the event.
     title: Mapped[str] = mapped_column(String(200))
-    body: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(EncryptedText())
     sender: Mapped[str | None] = mapped_column(String(40), default=None)
     filing_id: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
     status: Mapped[str] = mapped_column(String(16), default=PENDING)
@@ -90,10 +96,14 @@ class LocalSms(Base):
     """A text 'sent' through the development SMS gateway, for a person to read."""
 
     __tablename__ = "local_sms"
-    __table_args__ = (Index("ix_local_sms_phone_id", "phone", "id"),)
+    __table_args__ = (Index("ix_local_sms_phone_hash_id", "phone_hash", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    phone: Mapped[str] = mapped_column(String(32))
+    # Encrypted and hashed (for `beian sms outbox --phone`); `phone` reads as plain text.
+    phone_encrypted: Mapped[str] = mapped_column(EncryptedText())
+    phone_hash: Mapped[str] = mapped_column(String(64))
+    phone = hashed("phone_encrypted", "phone_hash", "phone")
     sender: Mapped[str] = mapped_column(String(40))
-    text: Mapped[str] = mapped_column(Text)
+    # Encrypted: the text carries a verification code.
+    text: Mapped[str] = mapped_column(EncryptedText())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())

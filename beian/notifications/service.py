@@ -40,6 +40,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from beian.clock import Clock, as_utc
+from beian.crypto.redact import redact
 from beian.db import transaction
 from beian.notifications.channels import Channels, DeliveryFailed, Envelope, RetryPolicy
 from beian.notifications.inbox import (  # noqa: F401  (re-exported for callers)
@@ -109,8 +110,9 @@ def enqueue(
     if not isinstance(recipient, str) or not recipient.strip() or len(recipient) > 120:
         raise NotificationError(f"recipient of {template!r} must be a non-empty string (≤120)")
     if channel == "sms" and not _MOBILE.fullmatch(recipient):
+        # The value itself is not quoted: error messages end up in logs (SPEC §10).
         raise NotificationError(
-            f"recipient of an SMS must be a mainland mobile number, got {recipient!r}"
+            f"recipient of an SMS ({template!r}) must be a mainland mobile number"
         )
     if filing_id is not None and len(filing_id) > 64:
         raise NotificationError("filing_id must be at most 64 characters")
@@ -303,6 +305,8 @@ def _record_failure(
     error: Exception,
 ) -> str:
     reason = str(error) if isinstance(error, DeliveryFailed) else f"{type(error).__name__}: {error}"
+    # A gateway's or driver's message may quote the number it was given.
+    reason = redact(reason)
     log.warning(
         "outbox %s (%s) attempt %s failed: %s",
         item.envelope.id,

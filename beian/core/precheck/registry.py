@@ -37,7 +37,15 @@ class Registry(Protocol):
     """Facts about every other filing in the system."""
 
     def phone_holders(self, phone: str, *, exclude_filing: str | None) -> set[str]:
-        """Certificate numbers of the people using this mobile in other live filings."""
+        """Holder keys of the people using this mobile in other live filings."""
+        ...
+
+    def holder_key(self, certificate_number: str) -> str:
+        """A certificate number in the form `phone_holders` returns it.
+
+        A registry may keep only keyed hashes of certificate numbers (the database does,
+        SPEC §10); the rule compares like with like through this method.
+        """
         ...
 
     def subject_facts(
@@ -79,14 +87,18 @@ class InMemoryRegistry:
         self._face_tasks[task_id] = facts
 
     def phone_holders(self, phone: str, *, exclude_filing: str | None) -> set[str]:
-        """Certificate numbers of the people using this mobile in other live filings."""
+        """Certificate numbers (normalised) of the people using this mobile elsewhere."""
         holders = set()
         for _, document in self._others(exclude_filing):
             subject, applet = document.icp_subject, document.icp_applets
             for principal in (subject.principal_info, applet.principal_info):
-                if principal.mobile == phone and principal.certificate_number:
-                    holders.add(principal.certificate_number)
+                if principal.mobile == phone and _normal(principal.certificate_number):
+                    holders.add(_normal(principal.certificate_number))
         return holders
+
+    def holder_key(self, certificate_number: str) -> str:
+        """The normalised certificate number: this registry keeps numbers as they are."""
+        return _normal(certificate_number)
 
     def subject_facts(
         self, certificate_type: int, certificate_number: str, *, exclude_filing: str | None

@@ -75,7 +75,8 @@ def mobiles(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
         seen.setdefault(mobile, (path, key))
         if ctx.registry is not None and key is not None:
             holders = ctx.registry.phone_holders(mobile, exclude_filing=ctx.filing_id)
-            if {person_key(holder) for holder in holders} - {key, None}:
+            # Holders come in the registry's own form (keyed hashes in the database).
+            if holders - {ctx.registry.holder_key(key)}:
                 yield Finding(
                     MOBILE_HELD_ELSEWHERE,
                     f"{path}.mobile",
