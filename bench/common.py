@@ -53,7 +53,7 @@ class Result:
         row = asdict(self)
         for key in ("value", "floor", "ratio"):
             if isinstance(row[key], float):
-                row[key] = round(row[key], 4)
+                row[key] = float(f"{row[key]:.6g}")  # six significant digits
         return row
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select, union
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from beian.core import dictionaries
 from beian.core.numbering import parse_number
@@ -18,6 +18,20 @@ from beian.filings.documents import section
 from beian.filings.models import Filing
 
 PUBLIC_VALUES = [status.value for status in PUBLIC]
+# Only what `public_record` reads: the other encrypted copy of the document, the
+# rejection data and the rest are not decrypted and built for every row shown.
+PUBLIC_COLUMNS = load_only(
+    Filing.id,
+    Filing.status,
+    Filing.document,
+    Filing.record_number,
+    Filing.subject_name,
+    Filing.applet_name,
+    Filing.appid,
+    Filing.filed_at,
+    Filing.version,
+    raiseload=True,
+)
 MAX_RESULTS = 50
 MIN_NAME_LENGTH = 2
 
@@ -61,7 +75,11 @@ def applet_profile(session: Session, appid: str) -> dict[str, Any] | None:
     """The profile page facts of a mini-program: filed record if any, else not filed."""
     if not isinstance(appid, str) or not appid or len(appid) > 64:
         return None
-    query = select(Filing).where(Filing.appid == appid, Filing.status.in_(PUBLIC_VALUES))
+    query = (
+        select(Filing)
+        .options(PUBLIC_COLUMNS)
+        .where(Filing.appid == appid, Filing.status.in_(PUBLIC_VALUES))
+    )
     filing = session.scalars(query.limit(1)).first()
     return public_record(filing) if filing else None
 
@@ -100,6 +118,7 @@ def query_records(session: Session, q: str) -> list[dict[str, Any]]:
     matched = union(*arms).subquery() if len(arms) > 1 else arms[0].subquery()
     query = (
         select(Filing)
+        .options(PUBLIC_COLUMNS)
         .where(Filing.id.in_(select(matched.c.id)))
         .order_by(Filing.record_number)
         .limit(MAX_RESULTS)
