@@ -10,6 +10,7 @@ in a query compares hashes while `sms.phone` on a row reads the decrypted number
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable
 from typing import Any
 
@@ -107,3 +108,22 @@ def hashed(encrypted: str, hash_column: str, purpose: str) -> hybrid_property[st
     # Found by `beian keys rehash`, which recomputes every hash from the plain value.
     prop.info["hashed"] = (encrypted, hash_column, purpose)
     return prop
+
+
+class _NoDecryptedRows(logging.Filter):
+    """Drops SQLAlchemy's "Row %r" debug records: they show rows after these types
+    decrypted them. Statements and parameters still log; they hold ciphertext and hashes."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (isinstance(record.msg, str) and record.msg.endswith("Row %r"))
+
+
+def keep_decrypted_rows_out_of_logs(logger_name: str = "sqlalchemy.engine.Engine") -> None:
+    """Attach the row-dropping filter to SQLAlchemy's engine logger (once)."""
+    logger = logging.getLogger(logger_name)
+    if not any(isinstance(f, _NoDecryptedRows) for f in logger.filters):
+        logger.addFilter(_NoDecryptedRows())
+
+
+# Engines made by beian.db log through this logger (they set no `echo` of their own).
+keep_decrypted_rows_out_of_logs()

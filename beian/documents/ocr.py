@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from beian.core.findings import WARNING, Finding
+from beian.core.findings import WARNING, Finding, mask_number
 from beian.documents.imaging import decode, fit
 
 KINDS = ("id_card_front", "id_card_back", "business_licence")
@@ -177,13 +177,16 @@ def compare(kind: str, read: dict[str, str], expected: dict[str, str], field: st
             continue
         label, errcode = LABELS[key]
         seen = read.get(key)
+        # A person's ID number: findings are shown and stored, so it appears only masked.
+        show = mask_number if (kind, key) == ("id_card_front", "certificate_number") else str
         if seen is None:
             findings.append(Finding(
-                6210, field, f"未能从证件照片中识别出{label}，无法与填写的「{typed}」核对",
+                6210, field, f"未能从证件照片中识别出{label}，无法与填写的「{show(typed)}」核对",
                 "请确认照片清晰、完整；审核人员将人工核对", WARNING))
         elif normalise(seen) != normalise(typed):
             findings.append(Finding(
-                errcode, field, f"证件照片上识别的{label}为「{seen}」，与填写的「{typed}」不一致",
+                errcode, field,
+                f"证件照片上识别的{label}为「{show(seen)}」，与填写的「{show(typed)}」不一致",
                 "请核对填写内容与证件照片是否一致；如填写无误，审核人员将以证件为准", WARNING))
     return findings
 

@@ -1,0 +1,68 @@
+"""The one-phone-one-person rule across filings, on the hashes the database keeps."""
+
+from __future__ import annotations
+
+import copy
+
+from sqlalchemy import select, text
+
+from beian.crypto.cipher import CERTIFICATE, PHONE, keyed_hash
+from beian.filings import service
+from beian.filings.models import FilingPerson
+from beian.filings.registry import DatabaseRegistry
+from tests.journey import submitted
+
+HELD_ELSEWHERE = 1605
+
+
+def _codes(world, document, applicant="applicant-2"):
+    filing, findings = world.act(
+        lambda s: service.create_filing(
+            s, applicant=applicant, document=document, now=world.clock.now()
+        )
+    )
+    return {f["errcode"] for f in findings}
+
+
+def test_people_are_kept_as_hashes_only(world, document):
+    filing_id = submitted(world, document)
+    principal = document["icp_applets"]["principal_info"]
+    rows = world.read(
+        lambda s: s.scalars(select(FilingPerson).where(FilingPerson.filing_id == filing_id)).all()
+    )
+    applet = next(row for row in rows if row.role == "applet")
+    assert applet.mobile_hash == keyed_hash(principal["mobile"], PHONE)
+    assert applet.certificate_hash == keyed_hash(principal["certificate_number"], CERTIFICATE)
+    raw = world.read(lambda s: s.execute(text("SELECT * FROM filing_people")).all())
+    assert principal["mobile"] not in repr(raw) and principal["certificate_number"] not in repr(raw)
+
+
+def test_the_same_person_may_use_their_mobile_in_another_filing(world, document):
+    submitted(world, document)
+    again = copy.deepcopy(document)
+    again["icp_applets"]["base_info"]["appid"] = "wx1111111111111111"
+    # Typed in lower case this time: the hash is of the normalised number.
+    number = again["icp_applets"]["principal_info"]["certificate_number"]
+    again["icp_applets"]["principal_info"]["certificate_number"] = number.lower()
+    assert HELD_ELSEWHERE not in _codes(world, again)
+
+
+def test_another_person_may_not_use_a_mobile_held_in_a_live_filing(world, document):
+    submitted(world, document)
+    other = copy.deepcopy(document)
+    other["icp_applets"]["base_info"]["appid"] = "wx2222222222222222"
+    other["icp_applets"]["principal_info"]["certificate_number"] = "11010519491231002X"
+    assert HELD_ELSEWHERE in _codes(world, other)
+
+
+def test_the_registry_answers_in_its_own_form(world, document):
+    submitted(world, document)
+    principal = document["icp_applets"]["principal_info"]
+
+    def ask(session):
+        registry = DatabaseRegistry(session, now=world.clock.now())
+        holders = registry.phone_holders(principal["mobile"], exclude_filing=None)
+        return holders, registry.holder_key(principal["certificate_number"])
+
+    holders, key = world.read(ask)
+    assert holders == {key} and principal["certificate_number"] not in holders
