@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -82,6 +83,15 @@ def unit_of_work(request: Request) -> Iterator[Session]:
         raise Conflict(
             "备案刚刚被其他人修改，本次操作未生效", suggest="请刷新后查看最新状态再重试"
         ) from None
+    except DataError:
+        # The database refused a value (too long, out of range): the input is at fault.
+        refusal = finding(
+            INVALID_FIELD,
+            "",
+            "提交的内容中有无法保存的值（过长或超出范围）",
+            "请检查各字段的长度和取值后重试",
+        )
+        raise FindingError(422, [refusal]) from None
 
 
 def visible_filing(session: Session, filing_id: str, user: User) -> tuple[Filing, bool]:
@@ -108,8 +118,15 @@ def review_stage(user: User) -> str:
     return "bureau" if user.role == Role.BUREAU_REVIEWER else "platform"
 
 
+# I-JSON (RFC 7493): integers beyond what a double holds exactly are not portable.
+MAX_JSON_INTEGER = 2**53 - 1
+
+
 def check_plain_json(value: Any, path: str = "") -> None:
-    """Refuse values no database stores faithfully: NaN, infinities, NUL, lone surrogates."""
+    """Refuse values not every database and client keeps faithfully (RFC 7493 I-JSON).
+
+    NaN and infinities, integers beyond ±(2**53 - 1), NUL characters and lone surrogates.
+    """
     problem = _problem(value, path)
     if problem is not None:
         field, what = problem
@@ -136,6 +153,8 @@ def _problem(value: Any, path: str) -> tuple[str, str] | None:
         item, where = pending.pop()
         if isinstance(item, float) and not math.isfinite(item):
             return where, "非有限数值（NaN 或 Infinity）"
+        if isinstance(item, int) and abs(item) > MAX_JSON_INTEGER:
+            return where, "整数超出范围（绝对值不能超过 2^53-1）"
         if isinstance(item, str):
             bad = _bad_text(item)
             if bad:

@@ -58,6 +58,8 @@ def test_create_keeps_an_incomplete_draft_and_reports_what_is_missing(api):
         ('{"icp_subject": {"base_info": {"type": NaN}}}', "icp_subject.base_info.type"),
         ('{"icp_subject": {"base_info": {"name": "a\\u0000b"}}}', "icp_subject.base_info.name"),
         ('{"icp_applets": [{"x": "\\ud800"}]}', "icp_applets.0.x"),
+        ('{"icp_subject": {"base_info": {"type": 9007199254740992}}}', 
+         "icp_subject.base_info.type"),
     ],
 )
 def test_a_document_that_is_not_a_plain_json_object_is_422_naming_the_field(api, content, field):
