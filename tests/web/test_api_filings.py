@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from beian.filings.errors import ILLEGAL_MOVE, LOCKED_FIELD, NOT_FOUND
-from tests.journey import submitted
+from tests.journey import filed, submitted
 from tests.web.api_support import (
     APPLICANT,
     BUREAU,
@@ -216,3 +216,20 @@ def test_cancellation_and_change_need_a_filed_record(api, world, document):
     assert_findings(api.call("POST", f"/filings/{filing_id}/cancellation", OTHER_APPLICANT), 404)
     assert_findings(api.call("POST", f"/filings/{filing_id}/change", APPLICANT, json="x"), 422)
 
+
+
+def test_a_change_of_a_filed_record_is_a_new_filing_in_review(api, world, document):
+    filing_id = filed(world, document)
+    change = api.call("POST", f"/filings/{filing_id}/change", APPLICANT,
+                      json=edited(document, COMMENT, NEW_COMMENT))
+    assert change.status_code == 201, change.text
+    body = change.json()
+    assert (body["kind"], body["replaces_id"], body["status"]) == (
+        "change", filing_id, "platform_review")
+    assert body["id"] != filing_id
+    original = api.ok("GET", f"/filings/{filing_id}", APPLICANT)
+    assert original["status"] == "filed" and original["record_number"]
+    again = api.call("POST", f"/filings/{filing_id}/change", APPLICANT, json=document)
+    assert assert_findings(again, 409)
+    assert_findings(api.call("POST", f"/filings/{filing_id}/change", OTHER_APPLICANT,
+                             json=document), 404)
