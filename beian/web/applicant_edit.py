@@ -207,6 +207,8 @@ def form_page(
     if step is None and alert:
         step = next((key for key in STEP_KEYS if errors_by_step.get(key)), None)
     unlocked = filing.unlocked_fields if filing is not None and mode == "edit" else None
+    if step is None and unlocked:
+        step = step_of(unlocked[0]) or None  # open where the first field to fix is
     with request.app.state.sessions() as db:
         media = media_info(db, media_ids(document), owner=user.username)
         face = _face_task(db, document, user, request)

@@ -8,6 +8,7 @@ reviewer can find it.
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -187,13 +188,27 @@ def _report(result: dict[str, Any] | None) -> dict[str, Any] | None:
             "label": COMPONENT_LABELS.get(item.get("name", ""), item.get("name", "")),
             "value": "—" if value is None else (f"{value:.2f}" if isinstance(value, float)
                                                 else str(value)),
-            "threshold": "人工确认" if item.get("threshold") == "human" else item.get("threshold"),
+            "threshold": threshold_text(str(item.get("threshold") or "")),
             "result": item.get("result"),
             "result_label": RESULT_LABELS.get(item.get("result", ""), ""),
         })
     verdict = result.get("verdict", "")
     return {"verdict": verdict, "verdict_text": VERDICTS.get(verdict, ""),
             "components": rows, "hints": result.get("hints", [])}
+
+
+def threshold_text(threshold: str) -> str:
+    """A component's requirement in plain words: "≥ 0.20", "15.0–25.0 人工确认，≥ 25.0 通过"."""
+    banded = re.fullmatch(r"fail < ([\d.]+) <= review < ([\d.]+) <= pass", threshold)
+    if banded:
+        low, high = banded.groups()
+        return f"≥ {high} 通过；{low}–{high} 人工确认"
+    words = {"human": "人工确认", "readable JPEG/PNG": "JPG/PNG 图片",
+             "visible background": "可见的背景"}
+    if threshold in words:
+        return words[threshold]
+    text = threshold.replace(">=", "≥").replace("<=", "≤").replace("==", "=")
+    return text.replace(" in both eyes", "（双眼）").replace("..", "–")
 
 
 def _own_task(db: Any, document: dict[str, Any], user: User) -> Any:

@@ -12,7 +12,9 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
+
+from starlette.datastructures import ImmutableMultiDict
 
 from beian.core import dictionaries
 from beian.core.document import MATERIAL_FIELDS
@@ -227,14 +229,8 @@ def place_findings(findings: Iterable[dict[str, Any]]) -> dict[str, list[dict[st
     return placed
 
 
-class FormValues(Protocol):
-    """What a parsed form offers (starlette's FormData and a MultiDict both fit)."""
-
-    def get(self, key: str, default: Any = None) -> Any: ...
-
-    def getlist(self, key: str) -> list[Any]: ...
-
-    def __contains__(self, key: object) -> bool: ...
+# A parsed form post (starlette's FormData is one): names may repeat.
+FormValues = ImmutableMultiDict[str, Any]
 
 
 def lookup(document: Any, path: str) -> Any:

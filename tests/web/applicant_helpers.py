@@ -1,4 +1,4 @@
-"""Helpers for the applicant page tests: an app with its own storage, forms as a browser posts them."""
+"""Helpers for the applicant page tests: an app with its own storage, forms as posted."""
 
 from __future__ import annotations
 

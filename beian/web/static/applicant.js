@@ -24,8 +24,12 @@
     if (!steps.some(function (s) { return s.dataset.step === key; })) { key = steps[0].dataset.step; }
     steps.forEach(function (s) { s.classList.toggle("is-current", s.dataset.step === key); });
     document.querySelectorAll("[data-step-link]").forEach(function (link) {
-      if (link.dataset.stepLink === key) { link.setAttribute("aria-current", "step"); }
-      else { link.removeAttribute("aria-current"); }
+      if (link.dataset.stepLink === key) {
+        link.setAttribute("aria-current", "step");
+        // On a phone the strip scrolls sideways: keep the current step in sight.
+        var strip = link.closest("ol");
+        if (strip) { strip.scrollLeft = Math.max(0, link.parentNode.offsetLeft - strip.offsetLeft - 16); }
+      } else { link.removeAttribute("aria-current"); }
     });
     if (stepInput) { stepInput.value = key; }
     if (scroll) { document.querySelector(".ap-stepper").scrollIntoView({ block: "start" }); }
