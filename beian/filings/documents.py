@@ -25,7 +25,8 @@ def subject_key(document: dict[str, Any]) -> str | None:
     """Identity of the subject across filings: certificate type and number."""
     organize = section(document, "icp_subject", "organize_info")
     kind, number = organize.get("certificate_type"), organize.get("certificate_number")
-    if isinstance(kind, int) and isinstance(number, str) and number.strip():
+    # Only dictionary types (small ids) make a key; the pre-check reports any other.
+    if isinstance(kind, int) and 0 < kind < 10_000 and isinstance(number, str) and number.strip():
         return subject_key_of(kind, number)
     return None
 

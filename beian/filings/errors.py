@@ -20,7 +20,7 @@ CODE_REJECTED = 42230
 class FilingError(Exception):
     """A refused action, with findings saying which field and what to do."""
 
-    status = 400
+    status = 422
 
     def __init__(
         self, message: str, *, field: str = "", suggest: str = "", errcode: int = BAD_INPUT

@@ -18,7 +18,7 @@ from beian.accounts.models import User
 from beian.accounts.roles import Role
 from beian.core.workflow import Status
 from beian.db import transaction
-from beian.filings.errors import Conflict, FilingError, NotFound
+from beian.filings.errors import Conflict, NotFound
 from beian.filings.models import Filing
 from beian.filings.service import get_filing, own_filing
 from beian.web.auth import require_role
@@ -67,18 +67,10 @@ def now_of(request: Request) -> datetime:
 
 @contextmanager
 def unit_of_work(request: Request) -> Iterator[Session]:
-    """One transaction per request; losing a race to another writer is a 409, not a 500.
-
-    The services' plain FilingError (bad input: a locked field, an empty rejection) carries
-    status 400; the API answers every refused input with 422, as for schema errors.
-    """
+    """One transaction per request; losing a race to another writer is a 409, not a 500."""
     try:
         with transaction(request.app.state.sessions) as session:
             yield session
-    except FilingError as error:
-        if error.status == 400:
-            raise FindingError(422, error.findings) from None
-        raise
     except StaleDataError:
         raise Conflict(
             "备案刚刚被其他人修改，本次操作未生效", suggest="请刷新后查看最新状态再重试"
