@@ -189,7 +189,7 @@ def test_a_call_with_an_unknown_outcome_is_refused_on_the_page(app, world, docum
         f"/review/{filing_id}",
         {"principal": "applet", "outcome": "maybe"},
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "通话结果只能是" in response.text
     with sessions() as db:
         assert db.scalars(select(VerificationCall)).all() == []
