@@ -9,9 +9,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from beian.accounts.roles import BUREAU_PROVINCES
 from beian.audit import service as audit
 from beian.audit.models import AuditEntry
-from beian.core.workflow import EVENT_LABELS, Event
+from beian.core.workflow import EVENT_LABELS, STATUS_LABELS, Event, Status
 from beian.db import transaction
 from beian.web.admin_common import Operator, china_time
 from beian.web.templating import render
@@ -30,6 +31,8 @@ ACTION_LABELS = {
     "calendar.import": "导入节假日",
     "outbox.retry": "重试通知",
 }
+TARGET_LABELS = {"filing": "备案", "user": "账号", "province": "省份", "calendar": "日历",
+                 "outbox": "通知"}
 # verify() words its findings in English for the CLI; operators read them in Chinese.
 _PROBLEMS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"expected entry (\d+): missing rows"), r"应为第 \1 条：之前的记录缺失（被删除）"),
@@ -99,7 +102,9 @@ def _audit_page(
 
 
 def _row(entry: AuditEntry) -> dict[str, Any]:
-    detail = json.dumps(entry.detail, ensure_ascii=False, sort_keys=True) if entry.detail else ""
+    target = entry.target_id
+    if entry.target_type == "province":
+        target = f"{BUREAU_PROVINCES.get(target, '')} {target}".strip()
     return {
         "seq": entry.seq,
         "at": china_time(entry.at),
@@ -108,6 +113,20 @@ def _row(entry: AuditEntry) -> dict[str, Any]:
         "action_label": action_label(entry.action),
         "target_type": entry.target_type,
         "target_id": entry.target_id,
-        "detail": detail,
+        "target_label": TARGET_LABELS.get(entry.target_type, entry.target_type),
+        "target": target,
+        "move": _move(entry.detail),
+        "detail": json.dumps(entry.detail, ensure_ascii=False, sort_keys=True)
+        if entry.detail else "",
         "hash": entry.hash[:12],
     }
+
+
+def _move(detail: dict[str, Any] | None) -> str:
+    """A status change as 草稿 → 平台审核中; empty for any other detail (shown as JSON)."""
+    if not detail or set(detail) != {"from", "to"}:
+        return ""
+    try:
+        return " → ".join(STATUS_LABELS[Status(detail[key])] for key in ("from", "to"))
+    except (ValueError, KeyError, TypeError):
+        return ""

@@ -32,11 +32,11 @@ TOO_LARGE = "文件过大：一年的节假日表不会超过 256 KB，请检查
 NOT_UTF8 = "文件不是 UTF-8 编码：请在表格软件中另存为“CSV UTF-8”后重新上传"
 EXAMPLE = "date,kind,name\n2027-02-06,holiday,春节\n2027-02-14,workday,春节调休"
 
+_LINE = re.compile(r"line (\d+): ")
 # The calendar service explains bad lines in English (for the CLI); operators read Chinese.
 _PROBLEMS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern), replacement)
     for pattern, replacement in (
-        (r"^line (\d+): ", r"第 \1 行："),
         (r"the first line must be the header date,kind,name",
          "第一行必须是表头 date,kind,name"),
         (r"(\S+) is already given on line (\d+)", r"日期 \1 已在第 \2 行出现过"),
@@ -56,9 +56,13 @@ _PROBLEMS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 
 def chinese_problem(problem: str) -> str:
     """A calendar-file problem in Chinese (unknown wordings are shown as they are)."""
+    where = ""
+    line = _LINE.match(problem)
+    if line:
+        where, problem = f"第 {line.group(1)} 行：", problem[line.end():]
     for pattern, replacement in _PROBLEMS:
         problem = pattern.sub(replacement, problem)
-    return problem
+    return where + problem
 
 
 @router.get(CALENDAR)

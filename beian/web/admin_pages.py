@@ -12,7 +12,15 @@ from sqlalchemy.orm import Session
 
 from beian.accounts.models import ApiToken, LoginSession, User
 from beian.accounts.roles import BUREAU_PROVINCES, ROLE_LABELS, Role, parse_role
-from beian.accounts.service import DUPLICATE_USERNAME, AccountError, create_user, list_users
+from beian.accounts.service import (
+    DUPLICATE_USERNAME,
+    PROVINCE_REQUIRED,
+    UNKNOWN_PROVINCE,
+    UNKNOWN_ROLE,
+    AccountError,
+    create_user,
+    list_users,
+)
 from beian.audit import service as audit
 from beian.db import transaction
 from beian.web import (
@@ -30,6 +38,12 @@ for _room in (admin_dictionaries, admin_calendar, admin_provinces, admin_outbox,
     router.include_router(_room.router)
 
 USERS = "/admin/users"
+# The service's advice speaks of codes and values (it also serves the CLI); the form has lists.
+FORM_ADVICE = {
+    PROVINCE_REQUIRED: "请在“省份”中选择该审核员负责的省份",
+    UNKNOWN_PROVINCE: "请在“省份”列表中选择",
+    UNKNOWN_ROLE: "请在“角色”列表中选择",
+}
 
 
 @router.get(USERS)
@@ -80,7 +94,9 @@ def create_user_submit(
         form = {"username": username, "display_name": display_name, "role": role,
                 "province": province}
         status = 409 if error.errcode == DUPLICATE_USERNAME else 422
-        return _users_page(request, operator, form=form, error=error, status_code=status)
+        shown = {"err_field": error.err_field, "errmsg": error.errmsg,
+                 "suggest": FORM_ADVICE.get(error.errcode, error.suggest)}
+        return _users_page(request, operator, form=form, error=shown, status_code=status)
     return RedirectResponse(f"{USERS}?created={quote(created)}", status_code=303)
 
 
@@ -134,7 +150,7 @@ def _users_page(
     role_filter: str = "",
     created: str = "",
     form: dict[str, str] | None = None,
-    error: AccountError | None = None,
+    error: dict[str, str] | None = None,
     problem: str = "",
     status_code: int = 200,
 ) -> Response:
