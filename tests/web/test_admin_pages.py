@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from beian.accounts.models import User
+from beian.accounts.models import LoginSession, User
 from beian.audit.models import AuditEntry
 from tests.web.web_helpers import PASSWORD, add_user, csrf_from, make_app, page_login
 
@@ -183,6 +183,8 @@ def test_deactivating_ends_the_sessions_and_reactivating_lets_them_back(app, ope
 
     assert _toggle(operator, user_id, "deactivate").status_code == 303
     assert not _users(sessions)["zhang.san"].is_active
+    with sessions() as db:  # the session rows are gone, not merely refused
+        assert db.scalars(select(LoginSession).where(LoginSession.user_id == user_id)).all() == []
     assert applicant.get("/", follow_redirects=False).status_code == 303  # back to login
     assert page_login(TestClient(app), "zhang.san").status_code == 401
     assert "已停用" in operator.get("/admin/users").text
