@@ -9,6 +9,7 @@ import beian.facecheck.models  # noqa: F401, E402
 import beian.filings.models  # noqa: F401, E402
 import beian.notifications.models  # noqa: F401, E402
 import beian.numbering.models  # noqa: F401, E402
+import beian.provinces.models  # noqa: F401, E402
 import beian.timers.models  # noqa: F401, E402
 from beian.db import Base
 

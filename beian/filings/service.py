@@ -28,6 +28,7 @@ from beian.filings.errors import (
 from beian.filings.lifecycle import move, require_move
 from beian.filings.models import Filing, FilingPerson
 from beian.filings.registry import DatabaseRegistry
+from beian.provinces.service import load_precheck_config
 
 MAX_DOCUMENT_BYTES = 200_000
 
@@ -52,7 +53,10 @@ def check(session: Session, filing: Filing, *, now: datetime) -> list[dict[str, 
     """Run the full pre-check on the filing's current document."""
     ignore = {filing.id} | ({filing.replaces_id} if filing.replaces_id else set())
     registry = DatabaseRegistry(session, now=now, ignore=ignore)
-    findings = precheck(filing.document, now=now, registry=registry, filing_id=filing.id)
+    config = load_precheck_config(session)
+    findings = precheck(
+        filing.document, now=now, registry=registry, config=config, filing_id=filing.id
+    )
     return [finding.to_dict() for finding in findings]
 
 

@@ -21,6 +21,7 @@ from beian.filings.errors import (
     NotFound,
     PrecheckFailed,
 )
+from beian.provinces.service import set_province_rules
 from beian.timers import service as timers
 from tests.journey import (
     APPLICANT,
@@ -349,3 +350,13 @@ def test_rejecting_the_face_photo_fails_its_task(world, document):
                              "suggest": "请摘下帽子重新拍摄"})
     assert world.read(lambda s: facecheck.get_task(s, task_id)).status == "failed"
     assert world.filing(filing_id).unlocked_fields == [FACE_TASK]
+
+
+def test_a_provinces_required_materials_apply_to_its_filings(world, document):
+    world.act(lambda s: set_province_rules(s, province="110000", required_materials=[
+        "promise_video"], min_validity_months=None, now=world.clock.now()))
+    filing, findings = world.save(document)
+    assert [(f["errcode"], f["err_field"]) for f in findings if f["severity"] == "error"] == [
+        (2701, "icp_materials.promise_video")]
+    with pytest.raises(PrecheckFailed):
+        world.applicant_does("submit", filing.id)
