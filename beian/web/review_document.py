@@ -8,8 +8,9 @@ the field they name, so a warning sits next to what it is about.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from beian.core import dictionaries
@@ -52,8 +53,10 @@ class Row:
     label: str
     value: str = MISSING
     media: tuple[str, ...] = ()
-    findings: list[dict[str, Any]] = field(default_factory=list)
+    findings: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     personal_media: bool = False
+    # The title of the section the row sits in ("小程序负责人"), to name files unambiguously.
+    group: str = ""
 
 
 @dataclass
@@ -105,7 +108,6 @@ def _media(field_path: str, value: Any) -> Row:
     return Row(
         field=field_path,
         label="",
-        value=f"{len(ids)} 个文件" if ids else MISSING,
         media=ids,
         personal_media=name in PERSONAL_MEDIA,
     )
@@ -243,6 +245,9 @@ def layout(document: dict[str, Any]) -> list[Section]:
     ]
     if material_rows:
         sections.append(Section("materials", "补充材料", material_rows))
+    for part in sections:
+        for row in part.rows:
+            row.group = part.title
     return sections
 
 
@@ -295,9 +300,9 @@ def rows(sections: Iterable[Section]) -> list[Row]:
 def attach_findings(
     sections: list[Section], findings: Iterable[dict[str, Any]]
 ) -> list[dict[str, Any]]:
-    """Put each finding on the row of its field; return those that fit no row."""
+    """Put each finding on the row of its field; return them all, each naming where it is."""
     by_row = rows(sections)
-    unplaced = []
+    placed = []
     for item in findings:
         target = item.get("err_field") or ""
         # The most specific row whose field is the finding's field or an ancestor of it.
@@ -312,10 +317,13 @@ def attach_findings(
             )
         ]
         if matches:
-            max(matches, key=lambda row: len(row.field)).findings.append(item)
+            row = max(matches, key=lambda candidate: len(candidate.field))
+            entry = {**item, "where": f"{row.group} · {row.label}"}
+            row.findings.append(entry)
         else:
-            unplaced.append(item)
-    return unplaced
+            entry = {**item, "where": label(target) if target else ""}
+        placed.append(entry)
+    return placed
 
 
 def media_fields(sections: Iterable[Section]) -> dict[str, Row]:

@@ -18,7 +18,7 @@ from beian.clock import CHINA_TZ, as_utc
 from beian.core.findings import mask_number
 from beian.documents.models import Media
 from beian.facecheck import service as facecheck
-from beian.facecheck.models import FaceTaskStatus
+from beian.facecheck.models import FaceTask, FaceTaskStatus
 from beian.filings.documents import section
 from beian.web.review_document import Row
 
@@ -105,7 +105,7 @@ def documents(
         media = stored.get(media_id)
         entry: dict[str, Any] = {
             "id": media_id,
-            "label": row.label,
+            "label": f"{row.group} · {row.label}" if row.group else row.label,
             "field": row.field,
             "personal": row.personal_media,
             "found": media is not None,
@@ -174,17 +174,35 @@ def _components(report: dict[str, Any]) -> list[dict[str, Any]]:
     return items
 
 
-def face_check(session: Session, document: dict[str, Any], *, now: datetime) -> dict[str, Any]:
+def _face_task(session: Session, document: dict[str, Any]) -> FaceTask | None:
+    task_id = section(document, "icp_applets", "principal_info").get("verify_task_id")
+    return facecheck.get_task(session, task_id) if isinstance(task_id, str) else None
+
+
+def face_photo_id(session: Session, document: dict[str, Any]) -> str | None:
+    """The stored face photo of the applet principal's task (its report names it), if any."""
+    task = _face_task(session, document)
+    media_id = (task.result or {}).get("media_id") if task is not None else None
+    return media_id if isinstance(media_id, str) and media_id else None
+
+
+def face_check(
+    session: Session, filing_id: str, document: dict[str, Any], *, now: datetime, masked: bool
+) -> dict[str, Any]:
     """The face-check report of the applet principal's task, for the reviewer to judge."""
     task_id = section(document, "icp_applets", "principal_info").get("verify_task_id")
     if not isinstance(task_id, str) or not task_id:
         return {"present": False, "reason": "未填写人脸核身任务"}
-    task = facecheck.get_task(session, task_id)
+    task = _face_task(session, document)
     if task is None:
         return {"present": False, "reason": "人脸核身任务不存在"}
     status = facecheck.status_at(task, now)
     report = task.result or {}
+    photo_id = face_photo_id(session, document)
+    photo = media_rows(session, [photo_id]).get(photo_id) if photo_id else None
     return {
+        "photo_url": f"/review/{filing_id}/media/{photo.id}" if photo is not None else None,
+        "photo_hidden": masked,
         "present": True,
         "status": status.value,
         "status_label": FACE_STATUS_LABELS[status.value],

@@ -24,9 +24,10 @@ from beian.filings.reasons import FIELD_LABELS
 from beian.filings.views import reveal_document
 from beian.web.auth import require_role
 from beian.web.review_document import layout, media_fields
-from beian.web.review_evidence import media_rows
+from beian.web.review_evidence import face_photo_id, media_rows
 from beian.web.review_verify import router as verify_router
 from beian.web.review_view import (
+    FACE_FIELD,
     STAGE_TITLES,
     open_filing,
     queue_rows,
@@ -153,10 +154,13 @@ def media(request: Request, user: Reviewer, filing_id: str, media_id: str) -> Re
         filing = open_filing(db, user, filing_id)
         refs = media_fields(layout(filing.document))
         row = refs.get(media_id)
-        stored = media_rows(db, [media_id]).get(media_id) if row else None
-        if row is None or stored is None:
+        field, personal = (row.field, row.personal_media) if row else ("", False)
+        if row is None and media_id == face_photo_id(db, filing.document):
+            field, personal = FACE_FIELD, True  # a face image is personal data
+        stored = media_rows(db, [media_id]).get(media_id) if field else None
+        if stored is None:
             raise NotFound("文件", field="media_id")
-        if row.personal_media:
+        if personal:
             # A certificate image shows an ID number: every staff read is audited (SPEC §10).
             audit.record(
                 db,
@@ -165,7 +169,7 @@ def media(request: Request, user: Reviewer, filing_id: str, media_id: str) -> Re
                 target_type="filing",
                 target_id=filing.id,
                 now=state.clock.now(),
-                detail={"media_id": media_id, "field": row.field},
+                detail={"media_id": media_id, "field": field},
             )
         content_type, storage_key = stored.content_type, stored.storage_key
     try:

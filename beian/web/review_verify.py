@@ -118,11 +118,18 @@ def _submit(
     request: Request, purpose: str, action: str, mobile: str, number: str, code: str
 ) -> Response:
     mobile, number, code = mobile.strip(), number.strip().upper(), code.strip()
-    form = {"mobile": mobile, "certificate_number": number}
     problems = _missing(mobile, number, code if action == "enter" else None)
     if problems:
-        return _page(request, purpose, problems=problems, status_code=422, **form)
+        return _page(
+            request,
+            purpose,
+            problems=problems,
+            status_code=422,
+            mobile=mobile,
+            certificate_number=number,
+        )
     state = request.app.state
+    status: dict[str, Any] | None
     if action == "resend":
         try:
             with transaction(state.sessions) as db:
@@ -142,10 +149,18 @@ def _submit(
                 problems=refusal.findings,
                 status=status,
                 status_code=refusal.status,
-                **form,
+                mobile=mobile,
+                certificate_number=number,
             )
         message = "新的验证码已发送（发送方 12381），之前的验证码已失效。验证码只能重发这一次。"
-        return _page(request, purpose, status=status, message=message, **form)
+        return _page(
+            request,
+            purpose,
+            status=status,
+            message=message,
+            mobile=mobile,
+            certificate_number=number,
+        )
     try:
         with transaction(state.sessions) as db:
             outcome = verification.enter_code(
@@ -166,7 +181,8 @@ def _submit(
             problems=refusal.findings,
             status=status,
             status_code=refusal.status,
-            **form,
+            mobile=mobile,
+            certificate_number=number,
         )
     text = PURPOSES[purpose]
     return _page(

@@ -140,8 +140,9 @@ def review_context(
     findings = check(session, filing, now=now)
     if masked:
         findings = [{**f, "errmsg": mask_numbers(str(f["errmsg"]))} for f in findings]
-    general_findings = attach_findings(sections, findings)
-    face = face_check(session, filing.document, now=now)
+    all_findings = attach_findings(sections, findings)
+    face = face_check(session, filing.id, filing.document, now=now, masked=masked)
+    evidence = documents(session, filing.id, media_fields(sections), masked=masked)
     in_stage = filing.status == review.STAGES[stage]
     holder = claim_holder(filing, now)
     held = in_stage and holder == user.username
@@ -177,9 +178,10 @@ def review_context(
         else "",
         "masked": masked,
         "sections": sections,
-        "general_findings": general_findings,
+        "all_findings": all_findings,
         "warning_count": len(findings),
-        "documents": documents(session, filing.id, media_fields(sections), masked=masked),
+        "documents": evidence,
+        "missing_media": {entry["id"] for entry in evidence if not entry["found"]},
         "face": face,
         "history": [
             {**history_row(row), "at": china_time(row.at)} for row in history(session, filing.id)
@@ -196,6 +198,7 @@ def review_context(
         "principals": principals,
         "call_outcomes": CALL_OUTCOMES,
         "reasons": reject_form or reason_rows(face.get("needs_review", False)),
+        "reject_open": reject_form is not None,
         "field_labels": FIELD_LABELS,
         "problems": problems or [],
         "notice": NOTICES.get(notice or ""),
