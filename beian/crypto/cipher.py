@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import os
 import re
+from functools import lru_cache
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -44,7 +45,7 @@ def encrypt(plaintext: bytes, ring: KeyRing | None = None) -> bytes:
     key = (ring or current_ring()).current
     header = _header(key.id)
     nonce = os.urandom(NONCE_BYTES)
-    return header + nonce + AESGCM(key.secret).encrypt(nonce, plaintext, header)
+    return header + nonce + _aead(key.secret).encrypt(nonce, plaintext, header)
 
 
 def decrypt(blob: bytes, ring: KeyRing | None = None) -> bytes:
@@ -59,7 +60,7 @@ def decrypt(blob: bytes, ring: KeyRing | None = None) -> bytes:
         )
     nonce, body = blob[start : start + NONCE_BYTES], blob[start + NONCE_BYTES :]
     try:
-        return AESGCM(key.secret).decrypt(nonce, body, blob[:start])
+        return _aead(key.secret).decrypt(nonce, body, blob[:start])
     except InvalidTag:
         raise DecryptionError(
             f"value encrypted with key {key_id!r} failed authentication: damaged or altered"
@@ -106,6 +107,12 @@ def keyed_hash(value: str, purpose: str, ring: KeyRing | None = None) -> str:
         raise TypeError(f"keyed_hash takes text, got {type(value).__name__}")
     message = f"{purpose}\x00{normalise(value, purpose)}".encode()
     return hmac.new((ring or current_ring()).hash_key, message, hashlib.sha256).hexdigest()
+
+
+@lru_cache(maxsize=16)
+def _aead(secret: bytes) -> AESGCM:
+    """One cipher object per key: setting up the key schedule each time is wasted work."""
+    return AESGCM(secret)
 
 
 def _header(key_id: str) -> bytes:
