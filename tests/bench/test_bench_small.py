@@ -29,7 +29,7 @@ EXPECTED = {
                for what in ("seconds", "duplicates", "early", "missed")],
     "numbers": [f"numbers.{db}.{what}" for db in ("postgresql", "sqlite")
                 for what in ("issuances", "duplicates", "gaps", "failed_approvals")],
-    "memory": ["memory.idle", "memory.peak"],
+    "memory": ["memory.idle", "memory.logins", "memory.peak"],
 }
 MUST_BE_ZERO = ("duplicates", "early", "missed", "gaps", "failed_approvals")
 
