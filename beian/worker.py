@@ -27,7 +27,12 @@ from beian.timers.service import claim_due, handler_for
 log = logging.getLogger("beian.worker")
 
 # Modules whose import registers timer handlers.
-TASK_MODULES = ("beian.filings.tasks", "beian.facecheck.tasks", "beian.documents.tasks")
+TASK_MODULES = (
+    "beian.filings.tasks",
+    "beian.facecheck.tasks",
+    "beian.documents.tasks",
+    "beian.maintenance",
+)
 MAX_TIMER_ATTEMPTS = 8
 
 

@@ -21,6 +21,7 @@ FEATURE_COMMANDS = (
     "beian.accounts.cli",
     "beian.web.cli",
     "beian.cli.run_commands",
+    "beian.crypto.cli",
     "beian.demo",
 )
 

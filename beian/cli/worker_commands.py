@@ -10,7 +10,8 @@ from datetime import datetime
 from beian.cli import UsageError
 from beian.clock import FixedClock, SystemClock
 from beian.config import load_settings
-from beian.db import make_engine, make_sessionmaker
+from beian.db import make_engine, make_sessionmaker, transaction
+from beian.maintenance import schedule_purge
 from beian.notifications.channels import build_channels
 from beian.worker import load_task_modules, run_forever, run_once
 
@@ -30,9 +31,13 @@ def _sessions():  # type: ignore[no-untyped-def]
 
 def _worker(args: argparse.Namespace) -> int:
     load_task_modules()
+    sessions = _sessions()
+    with transaction(sessions) as session:
+        # The hourly purge re-arms itself; arming it here makes sure one exists.
+        schedule_purge(session, now=SystemClock().now())
     print("worker started; Ctrl-C stops it", flush=True)
     with contextlib.suppress(KeyboardInterrupt):
-        run_forever(_sessions(), SystemClock(), build_channels(), interval=args.interval)
+        run_forever(sessions, SystemClock(), build_channels(), interval=args.interval)
     return 0
 
 

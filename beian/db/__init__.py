@@ -38,7 +38,19 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    defaults: dict[str, Any] = {
+        "pool_size": 10,
+        "max_overflow": 10,
+        "pool_timeout": 30,
+        "pool_recycle": 1800,
+        "pool_pre_ping": True,
+        # A transaction left open by a stuck process must not hold locks forever.
+        "connect_args": {
+            "options": "-c idle_in_transaction_session_timeout=60s",
+            "application_name": "beian",
+        },
+    }
+    return create_engine(url, **(defaults | kwargs))
 
 
 def _configure_sqlite(engine: Engine) -> None:

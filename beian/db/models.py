@@ -6,6 +6,7 @@ import beian.audit.models  # noqa: F401, E402
 import beian.calendar.models  # noqa: F401, E402
 import beian.documents.models  # noqa: F401, E402
 import beian.facecheck.models  # noqa: F401, E402
+import beian.filings.indexes  # noqa: F401, E402
 import beian.filings.models  # noqa: F401, E402
 import beian.notifications.models  # noqa: F401, E402
 import beian.numbering.models  # noqa: F401, E402

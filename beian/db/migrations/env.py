@@ -6,16 +6,16 @@ from alembic import context
 
 from beian.db import make_engine
 from beian.db.models import metadata
-from beian.db.types import UtcDateTime
 
 config = context.config
 
 
 def render_item(kind: str, item: Any, autogen_context: Any) -> str | Literal[False]:
-    """Render the project's own column types with their import."""
-    if kind == "type" and isinstance(item, UtcDateTime):
-        autogen_context.imports.add("from beian.db.types import UtcDateTime")
-        return "UtcDateTime()"
+    """Render the project's own column types (UtcDateTime, encrypted types) with their import."""
+    cls = type(item)
+    if kind == "type" and cls.__module__.startswith("beian."):
+        autogen_context.imports.add(f"from {cls.__module__} import {cls.__name__}")
+        return f"{cls.__name__}()"
     return False
 
 

@@ -2,12 +2,14 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 17:21:08.999697
+Create Date: 2026-11-29 18:18:15.123813
 """
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from beian.crypto.types import EncryptedJSON
+from beian.crypto.types import EncryptedText
 from beian.db.types import UtcDateTime
 
 revision: str = '0001'
@@ -60,6 +62,7 @@ def upgrade() -> None:
     sa.Column('result', sa.JSON(), nullable=True),
     sa.Column('reason', sa.String(length=500), nullable=True),
     sa.Column('reviewer', sa.String(length=120), nullable=True),
+    sa.Column('photo_deleted_at', UtcDateTime(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_face_tasks'))
     )
     with op.batch_alter_table('face_tasks', schema=None) as batch_op:
@@ -72,8 +75,8 @@ def upgrade() -> None:
     sa.Column('replaces_id', sa.String(length=32), nullable=True),
     sa.Column('applicant', sa.String(length=64), nullable=False),
     sa.Column('status', sa.String(length=24), nullable=False),
-    sa.Column('document', sa.JSON(), nullable=False),
-    sa.Column('submitted_document', sa.JSON(), nullable=True),
+    sa.Column('document', EncryptedJSON(), nullable=False),
+    sa.Column('submitted_document', EncryptedJSON(), nullable=True),
     sa.Column('province', sa.String(length=6), nullable=True),
     sa.Column('subject_key', sa.String(length=80), nullable=True),
     sa.Column('subject_name', sa.String(length=200), nullable=True),
@@ -97,21 +100,26 @@ def upgrade() -> None:
     sa.UniqueConstraint('record_number', name=op.f('uq_filings_record_number'))
     )
     with op.batch_alter_table('filings', schema=None) as batch_op:
+        batch_op.create_index('ix_filings_appid', ['appid'], unique=False)
+        batch_op.create_index('ix_filings_applet_name_prefix', ['applet_name'], unique=False, postgresql_ops={'applet_name': 'varchar_pattern_ops'})
         batch_op.create_index('ix_filings_applicant', ['applicant', 'created_at'], unique=False)
         batch_op.create_index('ix_filings_province_status_deadline', ['province', 'status', 'deadline_at'], unique=False)
+        batch_op.create_index('ix_filings_record_number_prefix', ['record_number'], unique=False, postgresql_ops={'record_number': 'varchar_pattern_ops'})
         batch_op.create_index('ix_filings_status_deadline', ['status', 'deadline_at'], unique=False)
         batch_op.create_index('ix_filings_subject_key_status', ['subject_key', 'status'], unique=False)
+        batch_op.create_index('ix_filings_subject_name_prefix', ['subject_name'], unique=False, postgresql_ops={'subject_name': 'varchar_pattern_ops'})
 
     op.create_table('local_sms',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('phone', sa.String(length=32), nullable=False),
+    sa.Column('phone_encrypted', EncryptedText(), nullable=False),
+    sa.Column('phone_hash', sa.String(length=64), nullable=False),
     sa.Column('sender', sa.String(length=40), nullable=False),
-    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('text', EncryptedText(), nullable=False),
     sa.Column('created_at', UtcDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_local_sms'))
     )
     with op.batch_alter_table('local_sms', schema=None) as batch_op:
-        batch_op.create_index('ix_local_sms_phone_id', ['phone', 'id'], unique=False)
+        batch_op.create_index('ix_local_sms_phone_hash_id', ['phone_hash', 'id'], unique=False)
 
     op.create_table('media',
     sa.Column('id', sa.String(length=32), nullable=False),
@@ -127,7 +135,8 @@ def upgrade() -> None:
     sa.Column('storage_key', sa.String(length=200), nullable=False),
     sa.Column('created_at', UtcDateTime(), nullable=False),
     sa.Column('check_report', sa.JSON(), nullable=True),
-    sa.Column('ocr_findings', sa.JSON(), nullable=True),
+    sa.Column('ocr_findings', EncryptedJSON(), nullable=True),
+    sa.Column('ocr_expected', EncryptedJSON(), nullable=True),
     sa.Column('ocr_checked_at', UtcDateTime(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_media')),
     sa.UniqueConstraint('storage_key', name=op.f('uq_media_storage_key'))
@@ -170,11 +179,12 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('dedup_key', sa.String(length=200), nullable=False),
     sa.Column('channel', sa.String(length=16), nullable=False),
-    sa.Column('recipient', sa.String(length=120), nullable=False),
+    sa.Column('recipient_encrypted', EncryptedText(), nullable=False),
+    sa.Column('recipient_hash', sa.String(length=64), nullable=False),
     sa.Column('template', sa.String(length=40), nullable=False),
-    sa.Column('params', sa.JSON(), nullable=False),
+    sa.Column('params', EncryptedJSON(), nullable=False),
     sa.Column('title', sa.String(length=200), nullable=False),
-    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('body', EncryptedText(), nullable=False),
     sa.Column('sender', sa.String(length=40), nullable=True),
     sa.Column('filing_id', sa.String(length=64), nullable=True),
     sa.Column('status', sa.String(length=16), nullable=False),
@@ -191,8 +201,17 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_outbox_messages_filing_id'), ['filing_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_outbox_messages_recipient_hash'), ['recipient_hash'], unique=False)
         batch_op.create_index('ix_outbox_messages_status_due', ['status', 'due_at', 'id'], unique=False)
 
+    op.create_table('province_rules',
+    sa.Column('province', sa.String(length=6), nullable=False),
+    sa.Column('required_materials', sa.JSON(), nullable=False),
+    sa.Column('min_validity_months', sa.Integer(), nullable=True),
+    sa.Column('updated_by', sa.String(length=64), nullable=False),
+    sa.Column('updated_at', UtcDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('province', name=op.f('pk_province_rules'))
+    )
     op.create_table('timers',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=40), nullable=False),
@@ -257,14 +276,15 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('filing_id', sa.String(length=32), nullable=False),
     sa.Column('role', sa.String(length=10), nullable=False),
-    sa.Column('certificate_number', sa.String(length=40), nullable=False),
-    sa.Column('mobile', sa.String(length=20), nullable=False),
+    sa.Column('certificate_hash', sa.String(length=64), nullable=False),
+    sa.Column('mobile_hash', sa.String(length=64), nullable=False),
     sa.ForeignKeyConstraint(['filing_id'], ['filings.id'], name=op.f('fk_filing_people_filing_id_filings')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_filing_people'))
     )
     with op.batch_alter_table('filing_people', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_filing_people_certificate_hash'), ['certificate_hash'], unique=False)
         batch_op.create_index(batch_op.f('ix_filing_people_filing_id'), ['filing_id'], unique=False)
-        batch_op.create_index('ix_filing_people_mobile', ['mobile'], unique=False)
+        batch_op.create_index('ix_filing_people_mobile_hash', ['mobile_hash'], unique=False)
 
     op.create_table('inbox_messages',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -302,8 +322,10 @@ def upgrade() -> None:
     sa.Column('filing_id', sa.String(length=32), nullable=False),
     sa.Column('purpose', sa.String(length=10), nullable=False),
     sa.Column('roles', sa.String(length=20), nullable=False),
-    sa.Column('phone', sa.String(length=20), nullable=False),
-    sa.Column('certificate_number', sa.String(length=40), nullable=False),
+    sa.Column('phone_encrypted', EncryptedText(), nullable=False),
+    sa.Column('phone_hash', sa.String(length=64), nullable=False),
+    sa.Column('certificate_encrypted', EncryptedText(), nullable=False),
+    sa.Column('certificate_hash', sa.String(length=64), nullable=False),
     sa.Column('code_hash', sa.String(length=64), nullable=False),
     sa.Column('status', sa.String(length=10), nullable=False),
     sa.Column('sent_at', UtcDateTime(), nullable=False),
@@ -315,8 +337,9 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sms_challenges'))
     )
     with op.batch_alter_table('sms_challenges', schema=None) as batch_op:
+        batch_op.create_index('ix_sms_challenges_certificate_hash', ['certificate_hash'], unique=False)
         batch_op.create_index(batch_op.f('ix_sms_challenges_filing_id'), ['filing_id'], unique=False)
-        batch_op.create_index('ix_sms_challenges_phone_status', ['phone', 'status'], unique=False)
+        batch_op.create_index('ix_sms_challenges_phone_hash_status', ['phone_hash', 'status'], unique=False)
 
     op.create_table('verification_calls',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -325,7 +348,7 @@ def upgrade() -> None:
     sa.Column('at', UtcDateTime(), nullable=False),
     sa.Column('principal', sa.String(length=10), nullable=False),
     sa.Column('outcome', sa.String(length=20), nullable=False),
-    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('note', EncryptedText(), nullable=False),
     sa.ForeignKeyConstraint(['filing_id'], ['filings.id'], name=op.f('fk_verification_calls_filing_id_filings')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_verification_calls'))
     )
@@ -342,8 +365,9 @@ def downgrade() -> None:
 
     op.drop_table('verification_calls')
     with op.batch_alter_table('sms_challenges', schema=None) as batch_op:
-        batch_op.drop_index('ix_sms_challenges_phone_status')
+        batch_op.drop_index('ix_sms_challenges_phone_hash_status')
         batch_op.drop_index(batch_op.f('ix_sms_challenges_filing_id'))
+        batch_op.drop_index('ix_sms_challenges_certificate_hash')
 
     op.drop_table('sms_challenges')
     with op.batch_alter_table('login_sessions', schema=None) as batch_op:
@@ -355,8 +379,9 @@ def downgrade() -> None:
 
     op.drop_table('inbox_messages')
     with op.batch_alter_table('filing_people', schema=None) as batch_op:
-        batch_op.drop_index('ix_filing_people_mobile')
+        batch_op.drop_index('ix_filing_people_mobile_hash')
         batch_op.drop_index(batch_op.f('ix_filing_people_filing_id'))
+        batch_op.drop_index(batch_op.f('ix_filing_people_certificate_hash'))
 
     op.drop_table('filing_people')
     with op.batch_alter_table('filing_events', schema=None) as batch_op:
@@ -372,8 +397,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_timers_pending_due')
 
     op.drop_table('timers')
+    op.drop_table('province_rules')
     with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
         batch_op.drop_index('ix_outbox_messages_status_due')
+        batch_op.drop_index(batch_op.f('ix_outbox_messages_recipient_hash'))
         batch_op.drop_index(batch_op.f('ix_outbox_messages_filing_id'))
 
     op.drop_table('outbox_messages')
@@ -389,14 +416,18 @@ def downgrade() -> None:
 
     op.drop_table('media')
     with op.batch_alter_table('local_sms', schema=None) as batch_op:
-        batch_op.drop_index('ix_local_sms_phone_id')
+        batch_op.drop_index('ix_local_sms_phone_hash_id')
 
     op.drop_table('local_sms')
     with op.batch_alter_table('filings', schema=None) as batch_op:
+        batch_op.drop_index('ix_filings_subject_name_prefix', postgresql_ops={'subject_name': 'varchar_pattern_ops'})
         batch_op.drop_index('ix_filings_subject_key_status')
         batch_op.drop_index('ix_filings_status_deadline')
+        batch_op.drop_index('ix_filings_record_number_prefix', postgresql_ops={'record_number': 'varchar_pattern_ops'})
         batch_op.drop_index('ix_filings_province_status_deadline')
         batch_op.drop_index('ix_filings_applicant')
+        batch_op.drop_index('ix_filings_applet_name_prefix', postgresql_ops={'applet_name': 'varchar_pattern_ops'})
+        batch_op.drop_index('ix_filings_appid')
 
     op.drop_table('filings')
     with op.batch_alter_table('face_tasks', schema=None) as batch_op:
