@@ -86,6 +86,7 @@ def test_one_resend_then_refused(client, world, document, sessions):
     sent = enter(client, mobile=mobile, certificate_number=number, action="resend")
     assert sent.status_code == 200
     assert "新的验证码已发送" in sent.text and "可重发</dt><dd>0 次" in sent.text
+    assert 'value="resend"' not in sent.text and "验证码已重发过" in sent.text
     assert challenge_of(sessions, filing_id, mobile).resends == 1
     assert len(world.texts_to(mobile)) == 2
 
