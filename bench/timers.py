@@ -107,6 +107,7 @@ def _challenges(count: int, decoys: int) -> Iterator[SmsChallenge]:
                            phone=person["mobile"],
                            certificate_number=person["certificate_number"],
                            code_hash="0" * 64, status="waiting", sent_at=started,
+                           last_sent_at=started,
                            window_ends_at=_deadline(i, count), wrong_attempts=0, resends=0)
 
 

@@ -137,6 +137,7 @@ class SmsChallenge(Base):
     code_hash: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(10))  # waiting, verified, failed, void
     sent_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_sent_at: Mapped[datetime] = mapped_column(UtcDateTime())
     window_ends_at: Mapped[datetime] = mapped_column(UtcDateTime())
     wrong_attempts: Mapped[int] = mapped_column(Integer, default=0)
     resends: Mapped[int] = mapped_column(Integer, default=0)

@@ -13,9 +13,9 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from beian.config import load_settings
@@ -28,6 +28,12 @@ from beian.notifications.service import enqueue
 
 MAX_WRONG = 5
 MAX_RESENDS = 1
+# Across every code texted to one phone in a day: resubmitting for fresh codes must not
+# buy an attacker more guesses than this.
+MAX_WRONG_PER_PHONE = 10
+PHONE_WINDOW = timedelta(hours=24)
+# A resend within this time of the last text is refused: SMS can be slow to arrive.
+RESEND_COOLDOWN = timedelta(seconds=60)
 SENDER = "12381"
 UNKNOWN = "手机号、证件号码或验证码不正确，或核验已结束"
 
@@ -66,6 +72,7 @@ def start(session: Session, filing: Filing, *, purpose: str, now: datetime) -> l
             code_hash="",
             status="waiting",
             sent_at=now,
+            last_sent_at=now,
             window_ends_at=window_end,
             wrong_attempts=0,
             resends=0,
@@ -107,6 +114,12 @@ def enter_code(
     challenge = _find(session, purpose, mobile, certificate_number)
     filing = session.get(Filing, challenge.filing_id)
     assert filing is not None
+    if _recent_wrong_attempts(session, mobile, now) >= MAX_WRONG_PER_PHONE:
+        return _refused(
+            filing,
+            "该手机号今日验证码错误次数过多，已暂停核验",
+            "请24小时后再试；如验证码已失效，请重新提交备案以获取新的验证码",
+        )
     if now >= challenge.window_ends_at:
         _fail(session, filing, purpose, now=now, reason="24小时内未完成短信核验")
         return _refused(filing, "验证码已过期，核验已结束", "请重新提交备案以获取新的验证码")
@@ -147,6 +160,12 @@ def resend(
         raise CodeRejected("核验时间已结束，不能重发", "请重新提交备案以获取新的验证码")
     if challenge.resends >= MAX_RESENDS:
         raise Conflict("验证码只能重发一次，已重发过", suggest="请使用最近一次收到的验证码")
+    wait = challenge.last_sent_at + RESEND_COOLDOWN - now
+    if wait > timedelta(0):
+        raise Conflict(
+            f"验证码刚刚发出，请 {int(wait.total_seconds()) + 1} 秒后再重发",
+            suggest="短信可能稍有延迟，请先查看手机",
+        )
     challenge.resends += 1
     filing = session.get(Filing, challenge.filing_id)
     assert filing is not None
@@ -208,6 +227,7 @@ def _fail(session: Session, filing: Filing, purpose: str, *, now: datetime, reas
 def _send_code(session: Session, filing: Filing, challenge: SmsChallenge, *, now: datetime) -> None:
     code = f"{secrets.randbelow(1_000_000):06d}"
     challenge.code_hash = _hash(challenge, code)
+    challenge.last_sent_at = now
     params = message_params(filing) | {"code": code, "sender": SENDER}
     template = "sms_code" if challenge.purpose == "verify" else "cancel_code"
     enqueue(
@@ -226,6 +246,14 @@ def _hash(challenge: SmsChallenge, code: str) -> str:
     key = load_settings().secret_key.encode()
     message = f"{challenge.id}:{challenge.filing_id}:{challenge.phone}:{code}".encode()
     return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def _recent_wrong_attempts(session: Session, mobile: str, now: datetime) -> int:
+    """Wrong entries against every code texted to this phone in the last day."""
+    query = select(func.coalesce(func.sum(SmsChallenge.wrong_attempts), 0)).where(
+        SmsChallenge.phone == mobile.strip(), SmsChallenge.sent_at > now - PHONE_WINDOW
+    )
+    return int(session.scalar(query) or 0)
 
 
 def _find(session: Session, purpose: str, mobile: str, certificate_number: str) -> SmsChallenge:

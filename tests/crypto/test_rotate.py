@@ -47,6 +47,7 @@ def _write_everything(db: Session, clock, storage: EncryptedStorage) -> None:
             code_hash="",
             status="waiting",
             sent_at=now,
+            last_sent_at=now,
             window_ends_at=now,
             wrong_attempts=0,
             resends=0,

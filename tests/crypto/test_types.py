@@ -141,6 +141,7 @@ def test_sms_challenges_are_found_by_phone_and_certificate(db, clock, use_ring):
             code_hash="",
             status="waiting",
             sent_at=now,
+            last_sent_at=now,
             window_ends_at=now,
             wrong_attempts=0,
             resends=0,

@@ -83,6 +83,7 @@ def test_five_wrong_codes_return_the_filing(client, world, document, sessions):
 def test_one_resend_then_refused(client, world, document, sessions):
     filing_id = platform_approved(world, document)
     mobile, number = principal(document)
+    world.clock.advance(minutes=1)  # the resend cool-down
     sent = enter(client, mobile=mobile, certificate_number=number, action="resend")
     assert sent.status_code == 200
     assert "新的验证码已发送" in sent.text and "可重发</dt><dd>0 次" in sent.text

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 18:18:15.123813
+Create Date: 2026-11-29 18:24:46.219827
 """
 from collections.abc import Sequence
 
@@ -329,6 +329,7 @@ def upgrade() -> None:
     sa.Column('code_hash', sa.String(length=64), nullable=False),
     sa.Column('status', sa.String(length=10), nullable=False),
     sa.Column('sent_at', UtcDateTime(), nullable=False),
+    sa.Column('last_sent_at', UtcDateTime(), nullable=False),
     sa.Column('window_ends_at', UtcDateTime(), nullable=False),
     sa.Column('wrong_attempts', sa.Integer(), nullable=False),
     sa.Column('resends', sa.Integer(), nullable=False),
