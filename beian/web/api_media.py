@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from beian.documents.face import check_face_photo
 from beian.documents.models import Media
 from beian.documents.service import ocr_kind_for_field, schedule_ocr, store_upload
-from beian.documents.storage import Storage, default_storage
+from beian.documents.storage import Storage
 from beian.facecheck import service as facecheck
 from beian.facecheck.models import FaceTask
 from beian.filings.documents import section
@@ -109,8 +109,7 @@ def task_out(task: FaceTask, now: datetime) -> FaceTaskOut:
 
 
 def _storage(request: Request) -> Storage:
-    # Encrypted at rest under the configured storage directory.
-    return default_storage(request.app.state.settings)
+    return request.app.state.storage  # type: ignore[no-any-return]
 
 
 def _refuse(findings: list[Any], field: str | None = None) -> FindingError:

@@ -18,6 +18,7 @@ from beian.accounts.service import DEFAULT_HASHER
 from beian.clock import Clock, SystemClock
 from beian.config import Settings, load_settings
 from beian.db import make_engine, make_sessionmaker
+from beian.documents.storage import Storage, default_storage
 from beian.web.csrf import CsrfMiddleware
 from beian.web.errors import (
     ErrorBoundaryMiddleware,
@@ -49,6 +50,7 @@ def create_app(
     clock: Clock | None = None,
     sessions: sessionmaker[Session] | None = None,
     password_hasher: PasswordHasher | None = None,
+    storage: Storage | None = None,
 ) -> FastAPI:
     """Build the web application; tests inject their clock and database sessions."""
     settings = settings or load_settings()
@@ -77,6 +79,8 @@ def create_app(
     app.state.clock = clock or SystemClock()
     app.state.sessions = sessions
     app.state.password_hasher = password_hasher or DEFAULT_HASHER
+    # Uploaded documents, encrypted at rest; every route reads and writes through this one.
+    app.state.storage = storage or default_storage(settings)
 
     install_error_handlers(app)
     # Added innermost first: the error boundary wraps everything else.

@@ -125,7 +125,7 @@ def _save(
         if mode == "change" and filing is not None and filing.status != Status.FILED:
             return back_to(f"/filings/{filing.id}", "not_editable")
         base = filing.document if filing is not None else {}
-        uploads, refusals = store_files(db, state.settings.storage_dir, files,
+        uploads, refusals = store_files(db, state.storage, files,
                                         owner=user.username, now=moment)
     document = assemble(form, base, uploads=uploads)
     step = form.get("step") if form.get("step") in STEP_KEYS else None

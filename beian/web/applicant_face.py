@@ -21,7 +21,6 @@ from beian.core.workflow import EDITABLE, Status
 from beian.db import transaction
 from beian.documents.face import check_face_photo
 from beian.documents.service import store_upload
-from beian.documents.storage import LocalStorage
 from beian.facecheck import service as facecheck
 from beian.facecheck.service import FaceTaskError
 from beian.filings import service
@@ -126,7 +125,7 @@ def _check_photo(request: Request, filing_id: str, user: User, data: bytes) -> R
             task = _own_task(db, filing.document, user)
             if task is None:
                 raise _problem(VERIFY_TASK, "还没有人脸核身任务", "请先点击“发起人脸核身”")
-            stored = store_upload(db, LocalStorage(state.settings.storage_dir),
+            stored = store_upload(db, state.storage,
                                   owner_key=user.username, field=FACE_PHOTO_FIELD,
                                   filename="photo", data=data, now=moment)
             if isinstance(stored, list):

@@ -9,7 +9,6 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
 from beian.core.precheck import precheck
-from beian.documents.storage import LocalStorage
 from beian.filings import service
 from beian.filings.errors import NotFound
 from beian.web.applicant_common import Applicant, now
@@ -63,7 +62,7 @@ def media_file(request: Request, filing_id: str, media_id: str, user: Applicant)
         if media is None or media_id not in media_ids(filing.document):
             raise NotFound("文件", field="media_id")
         storage_key, content_type = media.storage_key, media.content_type
-    data = LocalStorage(request.app.state.settings.storage_dir).get(storage_key)
+    data = request.app.state.storage.get(storage_key)
     return Response(
         data,
         media_type=content_type,

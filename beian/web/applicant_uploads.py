@@ -12,7 +12,7 @@ from starlette.datastructures import UploadFile
 
 from beian.documents import service as documents
 from beian.documents.models import Media
-from beian.documents.storage import LocalStorage
+from beian.documents.storage import Storage
 from beian.web.applicant_form import (
     MATERIAL_PATHS,
     MAX_NRLX_ROWS,
@@ -56,14 +56,13 @@ async def posted_files(form: FormValues) -> list[PostedFile]:
 
 def store_files(
     session: Session,
-    storage_dir: Any,
+    storage: Storage,
     files: list[PostedFile],
     *,
     owner: str,
     now: datetime,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Store each file; returns {path: media id or [ids]} and the refusals as findings."""
-    storage = LocalStorage(storage_dir)
     uploads: dict[str, Any] = {}
     refusals: list[dict[str, Any]] = []
     for posted in files:

@@ -17,7 +17,7 @@ from beian.accounts.models import User
 from beian.accounts.roles import Role
 from beian.audit import service as audit
 from beian.db import transaction
-from beian.documents.storage import LocalStorage, Storage
+from beian.documents.storage import Storage
 from beian.filings import review
 from beian.filings.errors import FilingError, NotFound
 from beian.filings.reasons import FIELD_LABELS
@@ -184,8 +184,7 @@ def media(request: Request, user: Reviewer, filing_id: str, media_id: str) -> Re
 
 
 def _storage(request: Request) -> Storage:
-    storage = getattr(request.app.state, "storage", None)
-    return storage if storage is not None else LocalStorage(request.app.state.settings.storage_dir)
+    return request.app.state.storage  # type: ignore[no-any-return]
 
 
 @router.post("/review/{filing_id}/call")

@@ -35,11 +35,16 @@ def render(
 ) -> Response:
     """A page: `template` rendered in the layout, with user, navigation and CSRF token."""
     user = getattr(request.state, "user", None)
+    nav = nav_for(user)
+    path = request.url.path
+    # The one link to mark current: the longest whose address starts this page's path.
+    matching = [item.href for item in nav if path == item.href or path.startswith(item.href + "/")]
     values: dict[str, Any] = {
         "user": user,
-        "nav": nav_for(user),
+        "nav": nav,
         "csrf_token": csrf_token(request),
-        "current_path": request.url.path,
+        "current_path": path,
+        "current_nav_href": max(matching, key=len, default=None),
     }
     values.update(context or {})
     response = templates.TemplateResponse(request, template, values, status_code=status_code)

@@ -237,3 +237,14 @@ def test_role_checked_pages_send_strangers_to_login_and_refuse_other_roles(clien
     assert "没有权限" in refused.text and "此操作仅限运营管理员" in refused.text
     page_login(client, "boss")
     assert client.get("/test-operators-only").status_code == 200
+
+
+@pytest.mark.parametrize(("path", "current"), [("/filings/new", "/filings/new"),
+                                               ("/filings", "/filings"),
+                                               ("/filings/abc", "/filings")])
+def test_only_the_closest_navigation_link_is_marked_current(client, path, current):
+    page_login(client, "zhang.san")
+    html = client.get(path).text
+    marked = [href for href in ("/filings", "/filings/new", "/inbox")
+              if f'<a href="{href}" aria-current="page">' in html]
+    assert marked == [current]

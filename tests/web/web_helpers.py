@@ -14,6 +14,7 @@ import beian.accounts.models  # noqa: F401  (registers the tables before the sch
 from beian.accounts.service import create_user
 from beian.clock import FixedClock
 from beian.db import transaction
+from beian.documents.storage import EncryptedStorage, MemoryStorage
 from beian.web.app import create_app
 
 # Cheap parameters keep logins fast in tests; the real ones are argon2-cffi's defaults.
@@ -22,8 +23,11 @@ PASSWORD = "correct horse battery"
 
 
 def make_app(sessions: sessionmaker[Session], clock: FixedClock) -> FastAPI:
-    """The application on the test database and clock."""
-    return create_app(sessions=sessions, clock=clock, password_hasher=FAST_HASHER)
+    """The application on the test database and clock, with its own (encrypted) file store."""
+    storage = EncryptedStorage(MemoryStorage())
+    return create_app(
+        sessions=sessions, clock=clock, password_hasher=FAST_HASHER, storage=storage
+    )
 
 
 def add_user(
