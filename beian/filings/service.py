@@ -31,6 +31,9 @@ from beian.filings.registry import DatabaseRegistry
 from beian.provinces.service import load_precheck_config
 
 MAX_DOCUMENT_BYTES = 200_000
+# Editable even after a rejection locked the rest: the face check lives three days, so a
+# filing fixed later must be able to name a fresh one.
+ALWAYS_EDITABLE = ("icp_applets.principal_info.verify_task_id",)
 
 
 def get_filing(session: Session, filing_id: str) -> Filing:
@@ -85,7 +88,9 @@ def update_filing(
         locked = [
             path
             for path in changed_paths(filing.document, document)
-            if not any(_within(path, allowed) for allowed in filing.unlocked_fields)
+            if not any(
+                _within(path, allowed) for allowed in [*filing.unlocked_fields, *ALWAYS_EDITABLE]
+            )
         ]
         if locked:
             raise FilingError(
@@ -140,6 +145,13 @@ def request_cancellation(
 ) -> Filing:
     """Ask to cancel a filed record; the applet principal must confirm by SMS within 24 h."""
     filing = own_filing(session, filing_id, applicant)
+    require_move(filing, Event.REQUEST_CANCELLATION)
+    if _pending_change(session, filing) is not None:
+        raise Conflict(
+            "该备案有一项变更正在办理，暂不能注销",
+            suggest="请等待变更审核结束后再申请注销",
+            field="status",
+        )
     move(session, filing, Event.REQUEST_CANCELLATION, actor=applicant, now=now)
     verification.start(session, filing, purpose="cancel", now=now)
     return filing
@@ -157,11 +169,7 @@ def request_change(
             suggest="请等待备案完成后再申请变更",
             field="status",
         )
-    pending = select(Filing.id).where(
-        Filing.replaces_id == original.id,
-        Filing.status.not_in([Status.FILED.value, Status.SUPERSEDED.value]),
-    )
-    if session.scalars(pending.limit(1)).first() is not None:
+    if _pending_change(session, original) is not None:
         raise Conflict("该备案已有一项变更正在办理", suggest="请先完成或撤回正在办理的变更")
     change = _new_draft(
         session, applicant=applicant, document=document, now=now, replaces=original
@@ -170,6 +178,15 @@ def request_change(
     _record_submission(session, change)
     move(session, change, Event.SUBMIT, actor=applicant, now=now)
     return change
+
+
+def _pending_change(session: Session, record: Filing) -> str | None:
+    """The id of an unfinished change of a filed record, if any."""
+    query = select(Filing.id).where(
+        Filing.replaces_id == record.id,
+        Filing.status.not_in([Status.FILED.value, Status.SUPERSEDED.value]),
+    )
+    return session.scalars(query.limit(1)).first()
 
 
 def _new_draft(

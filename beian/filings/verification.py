@@ -110,8 +110,16 @@ def enter_code(
     code: str,
     now: datetime,
 ) -> CodeOutcome:
-    """Check a code typed on the verification page; wrong entries count even when refused."""
-    challenge = _find(session, purpose, mobile, certificate_number)
+    """Check a code typed on the verification page; wrong entries count even when refused.
+
+    A person may be the principal of several filings waiting at once, so the code is
+    compared with every waiting code of this phone and certificate; a miss counts against
+    the newest, the one the person most likely means.
+    """
+    candidates = _waiting(session, purpose, mobile, certificate_number)
+    entered = code.strip()
+    matches = [c for c in candidates if hmac.compare_digest(c.code_hash, _hash(c, entered))]
+    challenge = matches[0] if matches else candidates[0]
     filing = session.get(Filing, challenge.filing_id)
     assert filing is not None
     if _recent_wrong_attempts(session, mobile, now) >= MAX_WRONG_PER_PHONE:
@@ -123,7 +131,7 @@ def enter_code(
     if now >= challenge.window_ends_at:
         _fail(session, filing, purpose, now=now, reason="24小时内未完成短信核验")
         return _refused(filing, "验证码已过期，核验已结束", "请重新提交备案以获取新的验证码")
-    if not hmac.compare_digest(challenge.code_hash, _hash(challenge, code.strip())):
+    if not matches:
         challenge.wrong_attempts += 1
         left = MAX_WRONG - challenge.wrong_attempts
         if left <= 0:
@@ -256,17 +264,25 @@ def _recent_wrong_attempts(session: Session, mobile: str, now: datetime) -> int:
     return int(session.scalar(query) or 0)
 
 
-def _find(session: Session, purpose: str, mobile: str, certificate_number: str) -> SmsChallenge:
+def _waiting(
+    session: Session, purpose: str, mobile: str, certificate_number: str
+) -> list[SmsChallenge]:
+    """Waiting challenges of this phone and certificate, newest first; refused when none."""
     query = select(SmsChallenge).where(
         SmsChallenge.phone == mobile.strip(),
         SmsChallenge.certificate_number == certificate_number.strip().upper(),
         SmsChallenge.purpose == purpose,
         SmsChallenge.status == "waiting",
     )
-    challenge = session.scalars(query.order_by(SmsChallenge.id.desc())).first()
-    if challenge is None:
+    found = list(session.scalars(query.order_by(SmsChallenge.id.desc())))
+    if not found:
         raise CodeRejected(UNKNOWN, "请核对手机号、证件号码和短信（发送方 12381）中的验证码")
-    return challenge
+    return found
+
+
+def _find(session: Session, purpose: str, mobile: str, certificate_number: str) -> SmsChallenge:
+    """The newest waiting challenge of this phone and certificate."""
+    return _waiting(session, purpose, mobile, certificate_number)[0]
 
 
 def _challenges(

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select, union
 from sqlalchemy.orm import Session, load_only
 
+from beian.clock import china_date
 from beian.core import dictionaries
 from beian.core.numbering import parse_number
 from beian.core.workflow import PUBLIC
@@ -67,7 +68,7 @@ def public_record(filing: Filing) -> dict[str, Any]:
         "service_kind": "小程序",
         "appid": filing.appid,
         "pre_approvals": nrlx,
-        "approved_on": filing.filed_at.date().isoformat() if filing.filed_at else None,
+        "approved_on": china_date(filing.filed_at).isoformat() if filing.filed_at else None,
     }
 
 
