@@ -18,6 +18,7 @@ from datetime import timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from beian.clock import Clock
+from beian.crypto.redact import redact
 from beian.db import transaction
 from beian.notifications.channels import Channels
 from beian.notifications.service import deliver_due
@@ -71,7 +72,7 @@ def fire_due_timers(
                 faults.point("timer_handled")
             except Exception as error:  # one bad timer must not stop the others
                 timer.attempts += 1
-                timer.last_error = f"{type(error).__name__}: {error}"[:500]
+                timer.last_error = redact(f"{type(error).__name__}: {error}")[:500]
                 if timer.attempts >= MAX_TIMER_ATTEMPTS:
                     timer.cancelled_at = now
                 else:

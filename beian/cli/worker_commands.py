@@ -10,6 +10,7 @@ from datetime import datetime
 from beian.cli import UsageError
 from beian.clock import FixedClock, SystemClock
 from beian.config import load_settings
+from beian.crypto import require_keys
 from beian.db import make_engine, make_sessionmaker, transaction
 from beian.maintenance import schedule_purge
 from beian.notifications.channels import build_channels
@@ -30,6 +31,7 @@ def _sessions():  # type: ignore[no-untyped-def]
 
 
 def _worker(args: argparse.Namespace) -> int:
+    require_keys()
     load_task_modules()
     sessions = _sessions()
     with transaction(sessions) as session:

@@ -17,6 +17,7 @@ from beian import __version__
 from beian.accounts.service import DEFAULT_HASHER
 from beian.clock import Clock, SystemClock
 from beian.config import Settings, load_settings
+from beian.crypto import require_keys
 from beian.db import make_engine, make_sessionmaker
 from beian.documents.storage import Storage, default_storage
 from beian.web.csrf import CsrfMiddleware
@@ -54,6 +55,7 @@ def create_app(
 ) -> FastAPI:
     """Build the web application; tests inject their clock and database sessions."""
     settings = settings or load_settings()
+    require_keys()  # in production, refuse to start without configured data keys
     engine = None
     if sessions is None:
         engine = make_engine(settings.database_url)
