@@ -39,6 +39,10 @@ VIEWPORTS: dict[str, dict[str, Any]] = {
         "has_touch": True,
     },
 }
+EXPECT_TIMEOUT_MS = 15_000
+# A request the page itself cancels (a superseded live pre-check, or one cut off by the
+# next navigation) is normal browsing, not a failure.
+ABORTED = "net::ERR_ABORTED"
 
 
 @contextmanager
@@ -85,14 +89,16 @@ def expect(locator: Any) -> Any:
     """Playwright's waiting assertions (imported late: Playwright is optional elsewhere)."""
     from playwright.sync_api import expect as playwright_expect
 
+    # Two CPUs shared by many test runs: give a live answer longer than the default 5 s.
+    playwright_expect.set_options(timeout=EXPECT_TIMEOUT_MS)
     return playwright_expect(locator)
 
 
 class Tab:
     """One browser context at one screen size that records what went wrong while browsing.
 
-    Failed requests, console errors (CSP violations included) and 404 responses are
-    collected; `close()` asserts there were none.
+    Failed requests (other than those the page cancels), console errors (CSP violations
+    included) and 404 responses are collected; `close()` asserts there were none.
     """
 
     def __init__(self, browser: Any, base: str, size: str) -> None:
@@ -101,7 +107,8 @@ class Tab:
         self.context = browser.new_context(locale="zh-CN", **VIEWPORTS[size])
         self.page = self.context.new_page()
         self.problems: list[str] = []
-        self.page.on("requestfailed", lambda request: self.problems.append(request.url))
+        self.page.on("requestfailed", lambda request: request.failure != ABORTED
+                     and self.problems.append(f"{request.url} {request.failure}"))
         # A missing resource is reported below by its URL; other console errors are kept.
         self.page.on("console", lambda message: message.type == "error"
                      and "Failed to load resource" not in message.text

@@ -7,13 +7,9 @@ without a reload. Screenshots of every step and page land in test-artifacts/.
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
-import uvicorn
 
 from beian.clock import FixedClock
 from beian.config import Settings
@@ -24,8 +20,8 @@ from beian.filings.models import Filing
 from beian.web.app import create_app
 from tests.documents.face_photos import encode, portrait
 from tests.journey import APPLICANT, PLATFORM, World, example_document, submitted
-from tests.web.test_web_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, VIEWPORTS
-from tests.web.web_helpers import FAST_HASHER, PASSWORD, add_user
+from tests.web.browser_support import ARTIFACTS, Tab, browser, expect, serving  # noqa: F401
+from tests.web.web_helpers import FAST_HASHER, add_user
 
 pytestmark = pytest.mark.slow
 
@@ -39,81 +35,33 @@ def site(tmp_path, clock: FixedClock) -> Iterator[tuple[str, World]]:
     add_user(sessions, clock, APPLICANT, display_name="张申请")
     settings = Settings(database_url="sqlite://", storage_dir=tmp_path / "storage")
     app = create_app(settings, sessions=sessions, clock=clock, password_hasher=FAST_HASHER)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:  # readiness, not timing
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}", World(sessions, clock)
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    with serving(app) as url:
+        yield url, World(sessions, clock)
     engine.dispose()
 
 
-@pytest.fixture
-def browser():
-    if not CHROMIUM.exists():
-        pytest.fail("Chromium is missing: run scripts/ensure-browser (installs Debian's chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
 class Visit:
-    """A logged-in page that records failed requests and console errors (CSP included)."""
+    """The applicant logged in on a watched tab (failed requests, console errors, 404s)."""
 
-    def __init__(self, browser, base: str, size: str) -> None:
-        ARTIFACTS.mkdir(exist_ok=True)
-        self.base, self.size = base, size
-        self.context = browser.new_context(locale="zh-CN", **VIEWPORTS[size])
-        self.page = self.context.new_page()
-        self.problems: list[str] = []
-        self.page.on("requestfailed", lambda request: self.problems.append(request.url))
-        # Console errors include CSP violations; a missing resource is reported by URL.
-        self.page.on("console", lambda message: message.type == "error"
-                     and "Failed to load resource" not in message.text
-                     and self.problems.append(message.text))
-        self.page.on("response", lambda response: response.status == 404
-                     and not response.url.endswith("/favicon.ico")
-                     and self.problems.append(f"404 {response.url}"))
-        self.page.goto(base + "/login")
-        self.page.get_by_label("用户名").fill(APPLICANT)
-        self.page.get_by_label("密码").fill(PASSWORD)
-        self.page.get_by_label("密码").press("Enter")
-        self.page.wait_for_url(base + "/")
+    def __init__(self, chromium, base: str, size: str) -> None:
+        self.tab = Tab(chromium, base, size)
+        self.tab.log_in(APPLICANT)
+        self.page, self.size = self.tab.page, size
 
     def shot(self, name: str) -> None:
         """Check nothing overflows sideways, then take a full-page screenshot."""
-        fits = self.page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-        assert fits, f"{name} is wider than the {self.size} screen"
-        self.page.screenshot(path=ARTIFACTS / f"applicant-{name}-{self.size}.png", full_page=True)
+        self.tab.shot(ARTIFACTS / f"applicant-{name}-{self.size}.png")
 
     def close(self) -> None:
-        assert self.problems == []
-        self.context.close()
-
-
-def expect(locator):
-    """Playwright's waiting assertions (imported late: Playwright is optional elsewhere)."""
-    from playwright.sync_api import expect as playwright_expect
-
-    return playwright_expect(locator)
+        """Close the tab; fail if anything went wrong while browsing."""
+        self.tab.close()
 
 
 def _beside(page, path: str):
     return page.locator(f'[data-findings-for="{path}"]')
 
 
-def test_fill_the_guided_form_step_by_step_on_a_phone(site, browser):
+def test_fill_the_guided_form_step_by_step_on_a_phone(site, browser):  # noqa: F811
     base, world = site
     visit = Visit(browser, base, "phone")
     page = visit.page
@@ -200,7 +148,7 @@ def test_fill_the_guided_form_step_by_step_on_a_phone(site, browser):
 
 
 @pytest.mark.parametrize("size", ["phone", "desktop"])
-def test_progress_rejection_face_check_and_inbox_pages(site, browser, size):
+def test_progress_rejection_face_check_and_inbox_pages(site, browser, size):  # noqa: F811
     base, world = site
     document = example_document(world)
     filing_id = submitted(world, document)
@@ -234,7 +182,7 @@ def test_progress_rejection_face_check_and_inbox_pages(site, browser, size):
     visit.close()
 
 
-def test_face_check_report_on_a_phone(site, browser, tmp_path):
+def test_face_check_report_on_a_phone(site, browser, tmp_path):  # noqa: F811
     base, world = site
     document = example_document(world)
     document["icp_applets"]["principal_info"].pop("verify_task_id")

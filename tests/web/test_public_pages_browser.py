@@ -6,18 +6,20 @@ Debian's, driven by Playwright, as in test_web_browser.py.
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
-import uvicorn
 
 from beian.db import make_engine, make_sessionmaker
 from beian.db.models import metadata
 from tests.journey import World, example_document, filed
-from tests.web.test_web_browser import ARTIFACTS, VIEWPORTS, browser  # noqa: F401  (fixture)
+from tests.web.browser_support import (  # noqa: F401  (browser is a fixture)
+    ARTIFACTS,
+    VIEWPORTS,
+    browser,
+    fits_the_screen,
+    serving,
+)
 from tests.web.web_helpers import PASSWORD, add_user, make_app
 
 pytestmark = pytest.mark.slow
@@ -35,35 +37,18 @@ def site(tmp_path, clock) -> Iterator[dict[str, str]]:
     add_user(sessions, clock, "boss", "operator", display_name="王运营")
     add_user(sessions, clock, "gd.reviewer", "bureau_reviewer", province="440000",
              display_name="广东管局审核员")
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(make_app(sessions, clock), log_level="warning",
-                                           lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:  # readiness, not timing
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    yield {
-        "url": f"http://127.0.0.1:{port}",
-        "appid": document["icp_applets"]["base_info"]["appid"],
-        "number": world.filing(filing_id).record_number,
-        "filing_id": filing_id,
-    }
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    with serving(make_app(sessions, clock)) as url:
+        yield {
+            "url": url,
+            "appid": document["icp_applets"]["base_info"]["appid"],
+            "number": world.filing(filing_id).record_number,
+            "filing_id": filing_id,
+        }
     engine.dispose()
 
 
-def _fits(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-
-
 def _shoot(page, name: str, size: str) -> None:
-    assert _fits(page), f"{name} is wider than the {size} screen"
+    assert fits_the_screen(page), f"{name} is wider than the {size} screen"
     page.screenshot(path=ARTIFACTS / f"{name}-{size}.png", full_page=True)
 
 

@@ -4,15 +4,10 @@ size; screenshots land in test-artifacts/ (review-*.png, verify-*.png) for peopl
 from __future__ import annotations
 
 import copy
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 
 import pytest
-import uvicorn
 
 import beian.provinces.models  # noqa: F401  (the app reads it; beian.db.models does not list it yet)
 from beian.clock import CHINA_TZ, FixedClock
@@ -33,35 +28,16 @@ from tests.journey import (
     verify_all,
 )
 from tests.journey import submitted as submit_filing
-from tests.web.test_web_browser import ARTIFACTS, VIEWPORTS, browser  # noqa: F401  (fixture)
+from tests.web.browser_support import (  # noqa: F401  (browser is a fixture)
+    ARTIFACTS,
+    VIEWPORTS,
+    browser,
+    fits_the_screen,
+    serving,
+)
 from tests.web.web_helpers import PASSWORD, add_user, make_app
 
 pytestmark = pytest.mark.slow
-
-
-def _fits(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-
-
-@contextmanager
-def serving(app) -> Iterator[str]:
-    """Uvicorn in a thread on a free loopback port."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
 
 
 def _upload(world: World, storage: LocalStorage, field: str, image, **extra) -> str:
@@ -244,7 +220,7 @@ def test_a_platform_reviewer_works_through_the_queue(site, browser, size):  # no
     assert items.count() == 3
     assert "已超时" in items.nth(0).inner_text() and "启明星作业本" in items.nth(0).inner_text()
     assert "已由 zhao.reviewer 认领" in items.nth(1).inner_text()
-    assert _fits(page)
+    assert fits_the_screen(page)
     page.screenshot(path=ARTIFACTS / f"review-queue-{size}.png", full_page=True)
 
     page.get_by_role("button", name="认领 启明星学堂").click()
@@ -252,7 +228,7 @@ def test_a_platform_reviewer_works_through_the_queue(site, browser, size):  # no
     assert "已认领" in page.get_by_role("status").first.inner_text()
     assert page.locator(".review-main img").count() == 1  # the licence; the ID card waits
     assert "138****8001" in page.locator(".review-main").inner_text()
-    assert _fits(page)
+    assert fits_the_screen(page)
     page.screenshot(path=ARTIFACTS / f"review-view-{size}.png", full_page=True)
 
     page.get_by_role("button", name="显示完整信息").click()
@@ -276,7 +252,7 @@ def test_a_platform_reviewer_works_through_the_queue(site, browser, size):  # no
     assert page.locator(".reject[open]").count() == 1  # the form stays open to be corrected
     page.locator("input[name=pick]").nth(1).check()
     page.locator("#reason-1-error").fill("营业执照照片反光，请重新拍摄")
-    assert _fits(page)
+    assert fits_the_screen(page)
     page.locator(".reject").screenshot(path=ARTIFACTS / f"review-reject-form-{size}.png")
     page.get_by_role("button", name="驳回所选原因").click()
     page.wait_for_url(f"{url}/review/{site['fresh']}?notice=rejected")
@@ -294,7 +270,7 @@ def test_a_principal_verifies_on_the_page_the_sms_points_to(site, browser, size)
     page = context.new_page()
     page.goto(url + "/verify")
     assert page.get_by_role("heading", level=1).inner_text() == "短信核验"
-    assert _fits(page)
+    assert fits_the_screen(page)
     page.screenshot(path=ARTIFACTS / f"verify-{size}.png", full_page=True)
 
     code = world.latest_code(mobile)
@@ -305,13 +281,13 @@ def test_a_principal_verifies_on_the_page_the_sms_points_to(site, browser, size)
     assert "还可再试 4 次" in page.get_by_role("alert").inner_text()
     assert "4 次" in page.locator(".verify-status").inner_text()
     assert number not in page.url and mobile not in page.url
-    assert _fits(page)
+    assert fits_the_screen(page)
     page.screenshot(path=ARTIFACTS / f"verify-wrong-code-{size}.png", full_page=True)
 
     page.get_by_label("验证码").fill(world.latest_code(mobile))
     page.get_by_role("button", name="提交验证码").click()
     assert "核验成功" in page.locator(".verify-success").inner_text()
-    assert _fits(page)
+    assert fits_the_screen(page)
     page.screenshot(path=ARTIFACTS / f"verify-done-{size}.png", full_page=True)
     context.close()
 
@@ -331,6 +307,6 @@ def test_a_bureau_reviewer_approves_and_sees_the_number(site, browser):  # noqa:
     page.wait_for_url(f"{url}/review/{filing_id}?notice=bureau_approved")
     number = world.filing(filing_id).record_number
     assert number in page.locator(".record-number").inner_text()
-    assert _fits(page)
+    assert fits_the_screen(page)
     page.screenshot(path=ARTIFACTS / "review-bureau-filed-phone.png")
     context.close()

@@ -6,38 +6,24 @@ to look at. Chromium comes from `scripts/ensure-browser`; Playwright never downl
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-import uvicorn
 
 from beian.db import make_engine, make_sessionmaker
 from beian.db.models import metadata
-from tests.web.web_helpers import PASSWORD, add_user, make_app
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-VIEWPORTS = {
-    "desktop": {"viewport": {"width": 1280, "height": 800}},
-    "phone": {
-        "viewport": {"width": 390, "height": 844},
-        "device_scale_factor": 2,
-        "is_mobile": True,
-        "has_touch": True,
-    },
-}
+# Re-exported: other browser tests import these names from here.
+from tests.web.browser_support import (  # noqa: F401
+    ARTIFACTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    VIEWPORTS,
+    browser,
+    fits_the_screen,
+    serving,
+)
+from tests.web.web_helpers import PASSWORD, add_user, make_app
 
 pytestmark = pytest.mark.slow
 
@@ -57,44 +43,13 @@ def server(tmp_path, clock) -> Iterator[str]:
         province="440000",
         display_name="广东管局审核员",
     )
-    app = make_app(sessions, clock)
-    # Bind first and hand the socket over, so no other process can take the port meanwhile.
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", lifespan="off")
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not running.started:  # readiness, not timing: stop as soon as it listens
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    running.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    with serving(make_app(sessions, clock)) as url:
+        yield url
     engine.dispose()
 
 
-@pytest.fixture
-def browser():
-    if not CHROMIUM.exists():
-        pytest.fail("Chromium is missing: run scripts/ensure-browser (installs Debian's chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
-def _fits_the_screen(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-
-
 @pytest.mark.parametrize("size", ["desktop", "phone"])
-def test_log_in_through_the_form_and_see_the_home_page(server, browser, size):
+def test_log_in_through_the_form_and_see_the_home_page(server, browser, size):  # noqa: F811
     ARTIFACTS.mkdir(exist_ok=True)
     context = browser.new_context(locale="zh-CN", **VIEWPORTS[size])
     page = context.new_page()
@@ -107,7 +62,7 @@ def test_log_in_through_the_form_and_see_the_home_page(server, browser, size):
     # The stylesheet applied: the brand mark is drawn in the brand colour.
     colour = page.eval_on_selector(".brand-mark", "e => getComputedStyle(e).backgroundColor")
     assert colour == "rgb(31, 79, 191)"
-    assert _fits_the_screen(page)
+    assert fits_the_screen(page)
     page.screenshot(path=ARTIFACTS / f"login-{size}.png", full_page=True)
 
     page.get_by_label("用户名").fill("zhang.san")
@@ -122,12 +77,12 @@ def test_log_in_through_the_form_and_see_the_home_page(server, browser, size):
     page.wait_for_url(server + "/")
     assert page.get_by_role("heading", level=1).inner_text() == "您好，张三"
     assert page.get_by_role("link", name="新建备案").first.is_visible()
-    assert _fits_the_screen(page)
+    assert fits_the_screen(page)
     page.screenshot(path=ARTIFACTS / f"home-{size}.png", full_page=True)
 
     page.goto(server + "/no-such-page")
     assert page.get_by_role("heading", level=1).inner_text() == "页面不存在"
-    assert _fits_the_screen(page)
+    assert fits_the_screen(page)
     page.screenshot(path=ARTIFACTS / f"not-found-{size}.png", full_page=True)
 
     # A form whose CSRF token was tampered with is refused, and the session survives.
@@ -148,7 +103,7 @@ def test_log_in_through_the_form_and_see_the_home_page(server, browser, size):
     context.close()
 
 
-def test_a_bureau_reviewer_sees_the_province_on_a_phone(server, browser):
+def test_a_bureau_reviewer_sees_the_province_on_a_phone(server, browser):  # noqa: F811
     ARTIFACTS.mkdir(exist_ok=True)
     context = browser.new_context(locale="zh-CN", **VIEWPORTS["phone"])
     page = context.new_page()
@@ -159,6 +114,6 @@ def test_a_bureau_reviewer_sees_the_province_on_a_phone(server, browser):
     page.wait_for_url(server + "/")
     assert "广东省" in page.locator(".identity").inner_text()
     assert page.get_by_role("link", name="管局审核").first.is_visible()
-    assert _fits_the_screen(page)
+    assert fits_the_screen(page)
     page.screenshot(path=ARTIFACTS / "home-bureau-phone.png", full_page=True)
     context.close()
