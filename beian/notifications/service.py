@@ -5,7 +5,7 @@ Life of an outbox row:
 1. `enqueue` adds it in the caller's transaction (no commit): if the state change rolls
    back, the notification never existed. The text is rendered there, so a bad template
    or a missing param fails the event, not a worker hours later.
-2. `deliver_due` claims due rows in a short transaction: each gets `attempts + 1`, a
+2. `deliver_due` claims due rows in a short transaction: each gets a
    `claim_token` and a lease (`locked_until`). On PostgreSQL the claim skips rows other
    workers hold (`FOR UPDATE SKIP LOCKED`); on SQLite every transaction starts with
    `BEGIN IMMEDIATE`, so claims are serialised. Leased rows are not claimed again until
@@ -201,7 +201,6 @@ def claim(session: Session, *, now: datetime, limit: int, policy: RetryPolicy) -
             # Every attempt so far ended with the worker gone (lease ran out): a poison row.
             _finish(row, DEAD, now, error=row.last_error or "worker stopped during delivery")
             continue
-        row.attempts += 1
         row.locked_until = now + policy.lease
         row.claim_token = uuid.uuid4().hex
         claims.append(_Claim(_envelope(row), row.claim_token))
@@ -257,6 +256,8 @@ def _deliver_one(
 ) -> str:
     envelope = item.envelope
     channel = channels.get(envelope.channel)
+    if not _charge_attempt(sessions, item):
+        return "stale"
     if channel is None:
         with transaction(sessions) as session:
             row = _reclaim(session, item)
@@ -288,6 +289,17 @@ def _deliver_one(
             return "stale"
         _mark_delivered(session, row, clock.now(), external_id)
     return "delivered"
+
+
+def _charge_attempt(sessions: sessionmaker[Session], item: _Claim) -> bool:
+    """Count an attempt just before it starts, in its own commit: a worker that dies
+    delivering one row of its batch charges that row only, not the rows leased beside it."""
+    with transaction(sessions) as session:
+        row = _reclaim(session, item)
+        if row is None:
+            return False
+        row.attempts += 1
+    return True
 
 
 def _mark_delivered(
@@ -369,6 +381,6 @@ def _envelope(row: OutboxMessage) -> Envelope:
         body=row.body,
         sender=row.sender,
         filing_id=row.filing_id,
-        attempt=row.attempts,
+        attempt=row.attempts + 1,  # the attempt about to be made (charged when it starts)
         created_at=created_at,
     )
