@@ -177,11 +177,11 @@ def _enter_code(tab: Tab, person: dict[str, Any], code: str) -> None:
     page.get_by_role("button", name="提交验证码").click()
 
 
-def _principals_verify(site: Site, tab: Tab, people: list[dict[str, Any]],
+def _principals_verify(site: Site, tab: Tab, address: str, people: list[dict[str, Any]],
                        codes: dict[str, str]) -> None:
-    """Each principal on /verify, no login: one wrong code first, then the right ones."""
+    """Each principal on the verification page, no login: a wrong code, then the right ones."""
     page = tab.page
-    page.goto(site.url + "/verify")
+    page.goto(address)
     site.shot(tab, "verify-empty")
     first, second = people
     code = codes[first["mobile"]]
@@ -192,7 +192,7 @@ def _principals_verify(site: Site, tab: Tab, people: list[dict[str, Any]],
     _enter_code(tab, first, code)
     expect(page.locator(".verify-success")).to_contain_text("还需另一位负责人")
     site.shot(tab, "verify-subject-principal-done")
-    page.goto(site.url + "/verify")
+    page.goto(address)
     _enter_code(tab, second, codes[second["mobile"]])
     expect(page.locator(".verify-success")).to_contain_text("全部负责人已完成短信核验")
     site.shot(tab, "verify-all-done")
@@ -275,9 +275,14 @@ def test_one_filing_from_an_empty_form_to_the_public_number(site, browser):  # n
     operator = _tab(browser, site, "desktop", OPERATOR)
     codes = _codes_from_the_sms_outbox(site, operator, [p["mobile"] for p in people])
     operator.close()
+    # The applicant's detail page explains the step and links the page to forward.
+    page.goto(f"{site.url}/filings/{filing_id}")
+    expect(page.locator(".ap-status")).to_have_text("管局审核中（待短信核验）")
+    verify_page = page.get_by_role("link", name="打开短信核验页面").get_attribute("href")
+    site.shot(applicant, "applicant-sms-step")
     site.clock.advance(hours=3)
     visitor = _tab(browser, site, "phone")
-    _principals_verify(site, visitor, people, codes)
+    _principals_verify(site, visitor, site.url + verify_page, people, codes)
 
     # 4. The Beijing bureau approves and the number is issued.
     site.clock.advance(hours=20)
