@@ -67,7 +67,12 @@ class UserOut(BaseModel):
         )
 
 
-@router.post("/login", operation_id="login", response_model=TokenResponse)
+@router.post(
+    "/login",
+    operation_id="login",
+    response_model=TokenResponse,
+    responses={400: {"model": ErrorBody, "description": "The body is not valid JSON"}},
+)
 def login(body: LoginRequest, request: Request, response: Response) -> TokenResponse:
     """Exchange username and password for a bearer token."""
     state = request.app.state

@@ -63,7 +63,7 @@ def _with_findings(
     operation_id="createFiling",
     status_code=201,
     response_model=FilingWithFindings,
-    responses=errors(401, 403, 422),
+    responses=errors(400, 401, 403, 422),
 )
 def create_filing(document: Document, user: Applicant, request: Request) -> FilingWithFindings:
     """Save a new draft filing and return it with its pre-check findings."""
@@ -79,7 +79,7 @@ def create_filing(document: Document, user: Applicant, request: Request) -> Fili
     "/filings/{filing_id}",
     operation_id="updateFiling",
     response_model=FilingWithFindings,
-    responses=errors(401, 403, 404, 409, 422),
+    responses=errors(400, 401, 403, 404, 409, 422),
 )
 def update_filing(
     filing_id: FilingId, document: Document, user: Applicant, request: Request
@@ -140,7 +140,7 @@ def list_my_filings(user: Applicant, request: Request) -> list[FilingSummary]:
     "/filings/{filing_id}/precheck",
     operation_id="precheckFiling",
     response_model=PrecheckResult,
-    responses=errors(401, 403, 404, 422),
+    responses=errors(400, 401, 403, 404, 422),
 )
 def precheck_filing(
     filing_id: FilingId,
@@ -166,7 +166,7 @@ def precheck_filing(
     "/precheck",
     operation_id="precheckDocument",
     response_model=PrecheckResult,
-    responses=errors(401, 403, 422),
+    responses=errors(400, 401, 403, 422),
 )
 def precheck_document(body: PrecheckRequest, user: Applicant, request: Request) -> PrecheckResult:
     """Run the full pre-check on a document that is not stored (before createFiling)."""
@@ -238,7 +238,7 @@ _lifecycle(
     operation_id="requestChange",
     status_code=201,
     response_model=FilingDetail,
-    responses=errors(401, 403, 404, 409, 422),
+    responses=errors(400, 401, 403, 404, 409, 422),
 )
 def request_change(
     filing_id: FilingId, document: Document, user: Applicant, request: Request

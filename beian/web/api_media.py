@@ -124,7 +124,7 @@ def _refuse(findings: list[Any], field: str | None = None) -> FindingError:
     operation_id="uploadMedia",
     status_code=201,
     response_model=MediaOut,
-    responses=errors(401, 403, 404, 413, 422),
+    responses=errors(400, 401, 403, 404, 413, 422),
 )
 def upload_media(
     user: Applicant,
@@ -219,7 +219,7 @@ def _schedule_ocr(
     operation_id="createFaceTask",
     status_code=201,
     response_model=FaceTaskOut,
-    responses=errors(401, 403, 422),
+    responses=errors(400, 401, 403, 422),
 )
 def create_face_task(
     body: Annotated[FaceTaskRequest, Body()], user: Applicant, request: Request
@@ -252,7 +252,7 @@ def get_face_task(task_id: TaskId, user: Applicant, request: Request) -> FaceTas
     "/face-tasks/photo",
     operation_id="submitFacePhoto",
     response_model=FacePhotoResult,
-    responses=errors(404, 409, 413, 422),
+    responses=errors(400, 404, 409, 413, 422),
 )
 def submit_face_photo(
     request: Request,

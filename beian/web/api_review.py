@@ -99,7 +99,7 @@ def claim_filing(filing_id: FilingId, user: Reviewer, request: Request) -> Filin
     operation_id="recordVerificationCall",
     status_code=201,
     response_model=VerificationCallOut,
-    responses=errors(401, 403, 404, 409, 422),
+    responses=errors(400, 401, 403, 404, 409, 422),
 )
 def record_verification_call(
     filing_id: FilingId, body: CallRequest, user: PlatformReviewer, request: Request
@@ -139,7 +139,7 @@ def approve_platform_review(
     "/filings/{filing_id}/platform-review/reject",
     operation_id="rejectPlatformReview",
     response_model=FilingDetail,
-    responses=errors(401, 403, 404, 409, 422),
+    responses=errors(400, 401, 403, 404, 409, 422),
 )
 def reject_platform_review(
     filing_id: FilingId, body: RejectionRequest, user: PlatformReviewer, request: Request
@@ -181,7 +181,7 @@ def approve_bureau_review(
     "/filings/{filing_id}/bureau-review/reject",
     operation_id="rejectBureauReview",
     response_model=FilingDetail,
-    responses=errors(401, 403, 404, 409, 422),
+    responses=errors(400, 401, 403, 404, 409, 422),
 )
 def reject_bureau_review(
     filing_id: FilingId, body: RejectionRequest, user: BureauReviewer, request: Request
@@ -203,7 +203,7 @@ def reject_bureau_review(
     "/filings/{filing_id}/reveal",
     operation_id="revealFiling",
     response_model=RevealedDocument,
-    responses=errors(401, 403, 404, 422),
+    responses=errors(400, 401, 403, 404, 422),
 )
 def reveal_filing(
     filing_id: FilingId, body: RevealRequest, user: Reviewer, request: Request

@@ -103,7 +103,7 @@ def _enter(request: Request, body: CodeEntry, purpose: Purpose) -> CodeAccepted:
     "/sms-verification/verify",
     operation_id="verifySms",
     response_model=CodeAccepted,
-    responses=errors(409, 422),
+    responses=errors(400, 409, 422),
 )
 def verify_sms(body: CodeEntry, request: Request) -> CodeAccepted:
     """Enter the verification code; 5 wrong entries or 24 hours return the filing."""
@@ -114,7 +114,7 @@ def verify_sms(body: CodeEntry, request: Request) -> CodeAccepted:
     "/cancellation/confirm",
     operation_id="confirmCancellation",
     response_model=CodeAccepted,
-    responses=errors(409, 422),
+    responses=errors(400, 409, 422),
 )
 def confirm_cancellation(body: CodeEntry, request: Request) -> CodeAccepted:
     """Confirm the cancellation of a filed record with the texted code."""
@@ -125,7 +125,7 @@ def confirm_cancellation(body: CodeEntry, request: Request) -> CodeAccepted:
     "/sms-verification/resend",
     operation_id="resendSms",
     response_model=ChallengeStatus,
-    responses=errors(409, 422),
+    responses=errors(400, 409, 422),
 )
 def resend_sms(body: ChallengeRequest, request: Request) -> ChallengeStatus:
     """Text a new code once; the earlier code stops working and the window stays."""
@@ -144,7 +144,7 @@ def resend_sms(body: ChallengeRequest, request: Request) -> ChallengeStatus:
     "/sms-verification/status",
     operation_id="getSmsVerificationStatus",
     response_model=ChallengeStatus,
-    responses=errors(422),
+    responses=errors(400, 422),
 )
 def get_sms_verification_status(body: ChallengeRequest, request: Request) -> ChallengeStatus:
     """Remaining time, attempts and resends of the waiting code (POST: no phone in a URL)."""

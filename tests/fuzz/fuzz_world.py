@@ -1,0 +1,150 @@
+"""The database the fuzzer runs against: users of every role, filings in many states, tokens.
+
+The application is built once, at import time, because schemathesis reads its OpenAPI
+document while pytest collects the tests. Its database is bound later, by `seed()`,
+which fills a fresh database and returns what the fuzzer may aim at (real ids).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import select, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import sessionmaker
+
+from beian.clock import FixedClock
+from beian.config import Settings
+from beian.db import make_sessionmaker
+from beian.db.models import metadata
+from beian.documents.storage import EncryptedStorage, MemoryStorage
+from beian.facecheck import service as facecheck
+from beian.notifications.models import InboxMessage
+from beian.web.app import create_app
+from tests.fuzz.filing_cast import BEIJING, GUANGDONG, document_for, put_in_state
+from tests.journey import World
+from tests.web.api_support import (
+    APPLICANT,
+    BUREAU,
+    OPERATOR,
+    OTHER_APPLICANT,
+    PLATFORM,
+    USERS,
+)
+from tests.web.web_helpers import FAST_HASHER, add_user, api_token
+
+# Each role the API knows, as the user whose bearer token the fuzzer sends (None: no token).
+ROLE_USERS: dict[str, str | None] = {
+    "anonymous": None,
+    "applicant": APPLICANT,
+    "platform_reviewer": PLATFORM,
+    "bureau_reviewer": BUREAU,
+    "operator": OPERATOR,
+}
+# The filings the fuzzer aims at: (applicant, province, state).
+TARGETS = (
+    *(
+        (APPLICANT, BEIJING, state)
+        for state in (
+            "draft",
+            "platform_review",
+            "platform_claimed",
+            "platform_rejected",
+            "sms_verification",
+            "bureau_review",
+            "bureau_claimed",
+            "bureau_rejected",
+            "filed",
+            "cancel_pending",
+        )
+    ),
+    (OTHER_APPLICANT, BEIJING, "platform_review"),
+    (OTHER_APPLICANT, BEIJING, "filed"),
+    (APPLICANT, GUANGDONG, "bureau_review"),
+    (OTHER_APPLICANT, GUANGDONG, "filed"),
+)
+
+
+def fuzz_app(clock: FixedClock) -> FastAPI:
+    """The application under test, not yet bound to a database."""
+    settings = Settings(sms_gateway="local")
+    storage = EncryptedStorage(MemoryStorage())
+    return create_app(
+        settings,
+        sessions=sessionmaker(),
+        clock=clock,
+        password_hasher=FAST_HASHER,
+        storage=storage,
+    )
+
+
+@dataclass
+class Seeded:
+    """What the fuzzer may aim at: tokens per role and real values per parameter name."""
+
+    client: TestClient
+    tokens: dict[str, str]
+    known: dict[str, list[Any]] = field(default_factory=dict)
+
+    def headers(self, role: str, *, fresh: bool = False) -> dict[str, str]:
+        """The Authorization header of `role`; `fresh` logs in anew (for logout)."""
+        user = ROLE_USERS[role]
+        if user is None:
+            return {}
+        token = api_token(self.client, user) if fresh else self.tokens[user]
+        return {"Authorization": f"Bearer {token}"}
+
+
+def empty(engine: Engine) -> None:
+    """Delete every row (the shared PostgreSQL scratch database outlives this module)."""
+    tables = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+def seed(app: FastAPI, engine: Engine, clock: FixedClock) -> Seeded:
+    """Create the schema, bind the app to it and fill it; return tokens and real ids."""
+    metadata.create_all(engine)
+    sessions = make_sessionmaker(engine)
+    app.state.sessions = sessions
+    for username, role, province in USERS:
+        add_user(sessions, clock, username, role, province=province)
+    world = World(sessions, clock)
+    filing_ids, documents = [], []
+    for tag, (applicant, province, state) in enumerate(TARGETS):
+        document = document_for(world, applicant=applicant, tag=tag, province=province)
+        filing_ids.append(put_in_state(world, document, applicant=applicant, state=state))
+        documents.append(document)
+    world.work()  # delivers the in-site messages and texts of every step
+    tasks = [
+        world.act(
+            lambda s, who=who: (
+                facecheck.create_task(
+                    s, applicant_key=who, principal_name="李雨桐", now=clock.now()
+                ).id
+            )
+        )
+        for who in (APPLICANT, OTHER_APPLICANT)
+    ]
+    messages = world.read(lambda s: list(s.scalars(select(InboxMessage.id).limit(20))))
+    principals = [
+        {
+            "mobile": part["principal_info"]["mobile"],
+            "certificate_number": part["principal_info"]["certificate_number"],
+        }
+        for document in documents
+        for part in (document["icp_subject"], document["icp_applets"])
+    ]
+    client = TestClient(app)
+    tokens = {name: api_token(client, name) for name, _, _ in USERS}
+    known = {
+        "filing_id": filing_ids,
+        "task_id": tasks,
+        "message_id": messages,
+        "appid": [document["icp_applets"]["base_info"]["appid"] for document in documents],
+        "principal": principals,
+    }
+    return Seeded(client=client, tokens=tokens, known=known)
