@@ -99,6 +99,7 @@ def _claim(site: Site, tab: Tab, who: str, filing_id: str, name: str) -> None:
     """Open the queue from the header, see the filing there and claim it."""
     page = tab.page
     page.get_by_role("link", name=QUEUES[who]).first.click()
+    page.wait_for_url(f"{site.url}/review/{who}")
     page.locator(".queue-item", has_text=name).wait_for()
     site.shot(tab, f"{who}-queue")
     page.get_by_role("button", name=f"认领 {name}").click()
@@ -153,8 +154,10 @@ def _codes_from_the_sms_outbox(site: Site, tab: Tab, phones: list[str]) -> dict[
     """The operator opens the development SMS outbox and looks each phone up."""
     page = tab.page
     page.get_by_role("link", name="通知发件箱").first.click()
+    page.wait_for_url(f"{site.url}/admin/outbox")
     site.shot(tab, "operator-outbox")
     page.get_by_role("link", name="本地短信箱（开发）").click()
+    page.wait_for_url(f"{site.url}/admin/outbox/sms")
     site.shot(tab, "operator-sms")
     codes = {}
     for mobile in phones:
@@ -305,6 +308,7 @@ def test_one_filing_from_an_empty_form_to_the_public_number(site, browser):  # n
     assert issued in page.locator(".ap-record").inner_text()
     site.shot(applicant, "applicant-filed")
     page.get_by_role("link", name="站内信").first.click()
+    page.wait_for_url(f"{site.url}/inbox")
     expect(page.locator("main")).to_contain_text(issued)
     site.shot(applicant, "applicant-inbox")
     applicant.close()
