@@ -231,6 +231,30 @@ class People:
         pool.shutdown(wait=False)
         return futures
 
+    def read_all(self, all_cases: list[Case]) -> Any:
+        """Start reading the applicant's filings and the public query, on a few threads."""
+        pool = ThreadPoolExecutor(max_workers=4)
+        futures = [pool.submit(self._read, APPLICANT, "/filings")]
+        futures += [
+            pool.submit(self._read, None, "/public/records",
+                        {"q": case.document["icp_applets"]["base_info"]["name"]})
+            for case in all_cases
+        ]
+        pool.shutdown(wait=False)
+        return futures
+
+    def _read(self, user: str | None, path: str, query: dict[str, str] | None = None) -> None:
+        headers = {"Authorization": f"Bearer {self.tokens[user]}"} if user else {}
+        try:
+            response = self.client.get(
+                f"{self.server.base_url}/api/v1{path}", params=query, headers=headers
+            )
+        except httpx.TransportError:
+            self.lost += 1
+            return
+        if response.status_code >= 300:
+            self.unexpected.append(f"GET {path}: {response.status_code} {response.text[:300]}")
+
     def _review(self, reviewer: str, view: View | None, path: str,
                 body: dict[str, Any] | None = None) -> None:
         self._post(reviewer, f"/filings/{_id(view)}/claim")
