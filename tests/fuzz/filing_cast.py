@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from stdnum.cn import uscc
+from stdnum.cn import ric, uscc
 
 from beian.core.workflow import Status
 from beian.facecheck import service as facecheck
@@ -62,6 +62,11 @@ def document_for(
     subject["principal_info"]["emergency_contact"] = f"1390013{tag:04d}"
     applet["principal_info"]["mobile"] = f"1370013{tag:04d}"
     applet["principal_info"]["emergency_contact"] = f"1360013{tag:04d}"
+    # Distinct ID numbers too, so a leak can be traced to the filing it came from.
+    subject_id = _resident_id("11010819850315", tag)
+    subject["principal_info"]["certificate_number"] = subject_id
+    subject["legal_person_info"]["certificate_number"] = subject_id  # the same person
+    applet["principal_info"]["certificate_number"] = _resident_id("11010519920708", tag)
     principal_name = applet["principal_info"]["name"]
     task = world.act(
         lambda s: facecheck.create_task(
@@ -82,6 +87,12 @@ def _suffix(tag: int) -> str:
     size = len(NAME_SUFFIXES)
     head = NAME_SUFFIXES[tag // size - 1] if tag >= size else ""
     return head + NAME_SUFFIXES[tag % size]
+
+
+def _resident_id(region_and_birth: str, tag: int) -> str:
+    """A well-formed resident ID number: region, birth date, sequence, check digit."""
+    body = f"{region_and_birth}{tag % 1000:03d}"
+    return body + ric.calc_check_digit(body + "0")  # expects a placeholder check digit
 
 
 def _province(document: dict[str, Any]) -> str:
