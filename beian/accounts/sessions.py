@@ -67,14 +67,14 @@ def resolve_login_session(session: Session, *, token: str, now: datetime) -> Use
     row = session.scalars(
         select(LoginSession).where(LoginSession.token_hash == hash_token(token))
     ).first()
-    if row is None or _stored(row.expires_at) <= now:
+    if row is None or row.expires_at <= now:
         return None
     user = session.get(User, row.user_id)
     if user is None or not user.is_active:
         return None
-    if now - _stored(row.last_seen_at) >= SESSION_TOUCH_INTERVAL:
+    if now - row.last_seen_at >= SESSION_TOUCH_INTERVAL:
         row.last_seen_at = now
-        row.expires_at = min(now + SESSION_IDLE_TIMEOUT, _stored(row.created_at) + SESSION_MAX_AGE)
+        row.expires_at = min(now + SESSION_IDLE_TIMEOUT, row.created_at + SESSION_MAX_AGE)
         session.flush()
     return user
 
@@ -105,12 +105,12 @@ def resolve_api_token(session: Session, *, token: str, now: datetime) -> User | 
     """The active user behind a bearer token, or None when unknown, expired or inactive."""
     now = now.astimezone(UTC)
     row = session.scalars(select(ApiToken).where(ApiToken.token_hash == hash_token(token))).first()
-    if row is None or _stored(row.expires_at) <= now:
+    if row is None or row.expires_at <= now:
         return None
     user = session.get(User, row.user_id)
     if user is None or not user.is_active:
         return None
-    if row.last_used_at is None or now - _stored(row.last_used_at) >= SESSION_TOUCH_INTERVAL:
+    if row.last_used_at is None or now - row.last_used_at >= SESSION_TOUCH_INTERVAL:
         row.last_used_at = now
         session.flush()
     return user
@@ -133,8 +133,3 @@ def purge_expired(session: Session, *, now: datetime) -> int:
 def _deleted(result: Result[Any]) -> int:
     # A bulk DELETE returns a CursorResult, whose rowcount the generic Result type hides.
     return int(getattr(result, "rowcount", 0) or 0)
-
-
-def _stored(value: datetime) -> datetime:
-    # SQLite hands back the naive UTC wall time that was written; PostgreSQL an aware value.
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value

@@ -17,7 +17,7 @@ from beian.config import load_settings
 from beian.db import make_engine, make_sessionmaker, transaction
 from beian.notifications import service
 from beian.notifications.channels import build_channels
-from beian.notifications.models import STATUSES, utc
+from beian.notifications.models import STATUSES
 from beian.notifications.settings import SettingsError
 from beian.notifications.templates import NotificationError
 
@@ -63,7 +63,7 @@ def _database() -> Iterator[Any]:
 
 
 def _china_time(instant: Any) -> str:
-    return utc(instant).astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M:%S CST")
+    return instant.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M:%S CST")
 
 
 def _print_json(items: list[dict[str, Any]]) -> None:
@@ -81,7 +81,7 @@ def _sms_outbox(args: argparse.Namespace) -> int:
                     "phone": sms.phone,
                     "sender": sms.sender,
                     "text": sms.text,
-                    "created_at": utc(sms.created_at).isoformat(),
+                    "created_at": sms.created_at.isoformat(),
                 }
                 for sms in texts
             ]
@@ -114,7 +114,7 @@ def _outbox_list(args: argparse.Namespace) -> int:
                     "template": row.template,
                     "status": row.status,
                     "attempts": row.attempts,
-                    "due_at": utc(row.due_at).isoformat(),
+                    "due_at": row.due_at.isoformat(),
                     "filing_id": row.filing_id,
                     "last_error": row.last_error,
                 }

@@ -1,12 +1,9 @@
-"""Database models of notifications: the outbox, the in-site inbox and the local SMS outbox.
-
-Instants are stored in UTC. SQLite hands them back without a zone; `utc()` puts it back.
-"""
+"""Database models of notifications: the outbox, the in-site inbox and the local SMS outbox."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any, overload
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -22,19 +19,6 @@ DELIVERED = "delivered"
 DEAD = "dead"
 SKIPPED = "skipped"
 STATUSES = (PENDING, DELIVERED, DEAD, SKIPPED)
-
-
-@overload
-def utc(instant: datetime) -> datetime: ...
-@overload
-def utc(instant: None) -> None: ...
-def utc(instant: datetime | None) -> datetime | None:
-    """The instant as an aware UTC datetime (SQLite returns naive UTC)."""
-    if instant is None:
-        return None
-    if instant.tzinfo is None:
-        return instant.replace(tzinfo=UTC)
-    return instant.astimezone(UTC)
 
 
 class OutboxMessage(Base):

@@ -58,7 +58,6 @@ from beian.notifications.models import (
     SKIPPED,
     STATUSES,
     OutboxMessage,
-    utc,
 )
 from beian.notifications.templates import NotificationError, TemplateError, get_template, render
 from beian.testing import faults
@@ -368,7 +367,7 @@ def _by_key(session: Session, dedup_key: str) -> OutboxMessage | None:
 
 
 def _envelope(row: OutboxMessage) -> Envelope:
-    created_at = utc(row.created_at)
+    created_at = row.created_at
     assert created_at is not None
     return Envelope(
         id=row.id,

@@ -13,7 +13,7 @@ from beian.clock import FixedClock
 from beian.db import transaction
 from beian.notifications import service
 from beian.notifications.channels import Channels, InboxChannel, LocalSmsChannel, RetryPolicy
-from beian.notifications.models import InboxMessage, LocalSms, OutboxMessage, utc
+from beian.notifications.models import InboxMessage, LocalSms, OutboxMessage
 from beian.notifications.service import claim, deliver_due, enqueue
 from beian.notifications.templates import NotificationError, TemplateError
 
@@ -81,7 +81,7 @@ def test_enqueue_stores_rendered_text_due_now(db: Session, clock: FixedClock) ->
     db.commit()
     assert "图书角" in message.body and message.title == "备案申请已撤回"
     assert message.status == "pending" and message.attempts == 0
-    assert utc(message.due_at) == clock.now()
+    assert message.due_at == clock.now()
 
 
 def test_template_errors_surface_at_enqueue(db: Session, clock: FixedClock) -> None:
@@ -145,7 +145,7 @@ def test_inbox_is_delivered_exactly_once_when_delivery_runs_twice(
         inbox = session.scalars(select(InboxMessage)).all()
     assert [(m.user_key, m.outbox_id, m.filing_id) for m in inbox] == [("u1", message_id, "f-1")]
     row = _row(sessions, message_id)
-    assert row.status == "delivered" and utc(row.finished_at) == clock.now() - timedelta(hours=1)
+    assert row.status == "delivered" and row.finished_at == clock.now() - timedelta(hours=1)
 
 
 def test_two_deliverers_at_once_deliver_each_message_once(
@@ -254,7 +254,7 @@ def test_a_failing_in_database_delivery_writes_nothing_and_is_retried(
     assert _count(sessions, InboxMessage) == 0
     row = _row(sessions, message_id)
     assert row.status == "pending" and "disk full" in (row.last_error or "")
-    assert utc(row.due_at) == clock.now() + timedelta(seconds=30)
+    assert row.due_at == clock.now() + timedelta(seconds=30)
 
 
 def test_a_worker_whose_lease_ran_out_does_not_deliver_again(

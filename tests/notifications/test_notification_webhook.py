@@ -13,7 +13,7 @@ from beian.clock import FixedClock
 from beian.db import transaction
 from beian.notifications import service
 from beian.notifications.channels import Channels, RetryPolicy, WebhookChannel
-from beian.notifications.models import OutboxMessage, utc
+from beian.notifications.models import OutboxMessage
 from beian.notifications.service import deliver_due, enqueue
 from tests.notifications.webhook_receiver import WEBHOOK_SECRET, Receiver
 
@@ -96,13 +96,13 @@ def test_a_server_error_is_retried_with_doubling_backoff(
     assert deliver_due(sessions, clock=clock, channels=channels).retried == 1
     row = _row(sessions, message_id)
     assert row.status == "pending" and row.last_error == "webhook answered HTTP 500"
-    assert utc(row.due_at) == start + timedelta(seconds=30)
+    assert row.due_at == start + timedelta(seconds=30)
 
     clock.advance(seconds=29)
     assert deliver_due(sessions, clock=clock, channels=channels).claimed == 0
     clock.advance(seconds=1)
     assert deliver_due(sessions, clock=clock, channels=channels).retried == 1
-    assert utc(_row(sessions, message_id).due_at) == start + timedelta(seconds=30 + 60)
+    assert _row(sessions, message_id).due_at == start + timedelta(seconds=30 + 60)
 
     clock.advance(seconds=60)
     assert deliver_due(sessions, clock=clock, channels=channels).delivered == 1
@@ -183,7 +183,7 @@ def test_a_crash_after_the_post_is_retried_after_the_lease_with_the_same_key(
     assert len(receiver.requests) == 1
     row = _row(sessions, message_id)
     assert (row.status, row.attempts) == ("pending", 1)
-    assert utc(row.locked_until) == clock.now() + timedelta(seconds=policy.lease_seconds)
+    assert row.locked_until == clock.now() + timedelta(seconds=policy.lease_seconds)
 
     clock.advance(seconds=policy.lease_seconds - 1)  # another worker keeps off while leased
     assert deliver_due(sessions, clock=clock, channels=channels).claimed == 0
