@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -25,7 +26,14 @@ from beian.accounts.service import DUPLICATE_USERNAME, AccountError
 from beian.facecheck.service import FaceTaskError, FaceTaskNotFound, InvalidFaceTaskInput
 from beian.filings.errors import FilingError
 from beian.web.auth import API_PREFIX, optional_user
-from beian.web.findings import CSRF_FAILED, FindingError, finding, status_finding
+from beian.web.findings import (
+    BAD_REQUEST,
+    CSRF_FAILED,
+    INVALID_JSON,
+    FindingError,
+    finding,
+    status_finding,
+)
 from beian.web.validation import validation_findings
 
 logger = logging.getLogger("beian.web")
@@ -97,10 +105,42 @@ def error_page(
     return response
 
 
+# FastAPI's answer, in English, to a body its decoder gave up on (bytes that are not UTF-8,
+# nesting too deep), and Starlette's to a form it could not split (no boundary).
+_UNPARSEABLE_BODY = "There was an error parsing the body"
+_UNREADABLE_JSON = finding(
+    INVALID_JSON,
+    "",
+    "请求内容不是有效的 JSON，请检查后重新提交",
+    "请以 UTF-8 编码发送一个 JSON 对象，并设置 Content-Type: application/json",
+)
+_UNREADABLE_FORM = finding(
+    BAD_REQUEST,
+    "",
+    "请求内容不是有效的表单数据，请检查后重新提交",
+    "上传文件请以 multipart/form-data 发送，并在 Content-Type 中带上 boundary",
+)
+
+
+def _unparseable_body(request: Request, error: HTTPException) -> dict[str, Any] | None:
+    """The finding for a body that could not be parsed at all, or None for another 400."""
+    if error.status_code != 400:
+        return None
+    if isinstance(error.__context__, MultiPartException):
+        return dict(_UNREADABLE_FORM)
+    if error.detail != _UNPARSEABLE_BODY or error.__cause__ is None:
+        return None
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    form = media_type in ("multipart/form-data", "application/x-www-form-urlencoded")
+    return dict(_UNREADABLE_FORM if form else _UNREADABLE_JSON)
+
+
 def _http_exception(request: Request, error: Exception) -> Response:
     assert isinstance(error, HTTPException)
     detail = error.detail
-    if isinstance(detail, dict) and "errcode" in detail:
+    if unparseable := _unparseable_body(request, error):
+        findings = [unparseable]
+    elif isinstance(detail, dict) and "errcode" in detail:
         findings = [detail]
     elif isinstance(detail, list) and all(isinstance(item, dict) for item in detail):
         findings = detail
