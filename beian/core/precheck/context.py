@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from beian.core import dictionaries
 from beian.core.document import FilingDocument, PrincipalInfo
 from beian.core.findings import Finding
 from beian.core.precheck.config import PrecheckConfig
-from beian.core.precheck.registry import Registry
+from beian.core.precheck.registry import Registry, SubjectFacts
 
 SUBJECT = "icp_subject"
 APPLET = "icp_applets"
@@ -28,6 +28,23 @@ class Context:
     config: PrecheckConfig
     registry: Registry | None = None
     filing_id: str | None = None
+    # Answers already asked of the registry during this check (two rules need the same).
+    _subject_facts: dict[tuple[int, str], SubjectFacts] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def subject_facts(self, certificate_type: int, number: str) -> SubjectFacts | None:
+        """The registry's facts about a subject, asked once per check; None offline."""
+        if self.registry is None:
+            return None
+        key = (certificate_type, number)
+        facts = self._subject_facts.get(key)
+        if facts is None:
+            facts = self.registry.subject_facts(
+                certificate_type, number, exclude_filing=self.filing_id
+            )
+            self._subject_facts[key] = facts
+        return facts
 
 
 Rule = Callable[[FilingDocument, Context], Iterable[Finding]]

@@ -50,6 +50,7 @@ RULES: tuple[Rule, ...] = (
 )
 
 RULE_FAILED = 9001
+DEFAULT_CONFIG = PrecheckConfig()
 log = logging.getLogger(__name__)
 
 
@@ -74,7 +75,7 @@ def precheck(
     ctx = Context(
         now=now,
         today=china_date(now),
-        config=config or PrecheckConfig(),
+        config=config or DEFAULT_CONFIG,
         registry=registry,
         filing_id=filing_id,
     )

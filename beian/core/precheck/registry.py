@@ -66,12 +66,17 @@ class InMemoryRegistry:
         self._filings: dict[str, FilingDocument] = {}
         self._at_bureau: set[str] = set()
         self._face_tasks: dict[str, FaceTaskFacts] = {}
+        # Look-up tables over _filings, rebuilt on the first query after a change, so a
+        # check costs a dict look-up instead of a walk over every other filing.
+        self._by_phone: dict[str | None, list[tuple[str, str]]] | None = None
+        self._by_subject: dict[tuple[int | None, str], list[str]] | None = None
 
     def add_filing(
         self, filing_id: str, document: FilingDocument, *, at_bureau: bool = False
     ) -> None:
         """Record (or replace) a live filing."""
         self._filings[filing_id] = document
+        self._by_phone = self._by_subject = None
         if at_bureau:
             self._at_bureau.add(filing_id)
         else:
@@ -80,6 +85,7 @@ class InMemoryRegistry:
     def remove_filing(self, filing_id: str) -> None:
         """Forget a filing, as when it is withdrawn or cancelled."""
         self._filings.pop(filing_id, None)
+        self._by_phone = self._by_subject = None
         self._at_bureau.discard(filing_id)
 
     def add_face_task(self, task_id: str, facts: FaceTaskFacts) -> None:
@@ -88,13 +94,8 @@ class InMemoryRegistry:
 
     def phone_holders(self, phone: str, *, exclude_filing: str | None) -> set[str]:
         """Certificate numbers (normalised) of the people using this mobile elsewhere."""
-        holders = set()
-        for _, document in self._others(exclude_filing):
-            subject, applet = document.icp_subject, document.icp_applets
-            for principal in (subject.principal_info, applet.principal_info):
-                if principal.mobile == phone and _normal(principal.certificate_number):
-                    holders.add(_normal(principal.certificate_number))
-        return holders
+        users = self._phone_index().get(phone, ())
+        return {holder for filing_id, holder in users if filing_id != exclude_filing}
 
     def holder_key(self, certificate_number: str) -> str:
         """The normalised certificate number: this registry keeps numbers as they are."""
@@ -108,13 +109,12 @@ class InMemoryRegistry:
         live = 0
         at_bureau = False
         wanted = (certificate_type, _normal(certificate_number))
-        for filing_id, document in self._others(exclude_filing):
-            organize = document.icp_subject.organize_info
-            if (organize.certificate_type, _normal(organize.certificate_number)) != wanted:
+        for filing_id in self._subject_index().get(wanted, ()):
+            if filing_id == exclude_filing:
                 continue
             live += 1
             at_bureau = at_bureau or filing_id in self._at_bureau
-            base = document.icp_subject.base_info
+            base = self._filings[filing_id].icp_subject.base_info
             province = province or base.province
             name = name or base.name
         return SubjectFacts(province=province, name=name, live_applets=live, at_bureau=at_bureau)
@@ -123,8 +123,28 @@ class InMemoryRegistry:
         """The face-check task with this id, or None when there is none."""
         return self._face_tasks.get(task_id)
 
-    def _others(self, exclude_filing: str | None) -> list[tuple[str, FilingDocument]]:
-        return [(key, doc) for key, doc in self._filings.items() if key != exclude_filing]
+    def _phone_index(self) -> dict[str | None, list[tuple[str, str]]]:
+        """Each mobile's (filing id, holder) pairs, for principals with a certificate number."""
+        if self._by_phone is None:
+            self._by_phone = {}
+            for filing_id, document in self._filings.items():
+                subject, applet = document.icp_subject, document.icp_applets
+                for principal in (subject.principal_info, applet.principal_info):
+                    holder = _normal(principal.certificate_number)
+                    if holder:
+                        users = self._by_phone.setdefault(principal.mobile, [])
+                        users.append((filing_id, holder))
+        return self._by_phone
+
+    def _subject_index(self) -> dict[tuple[int | None, str], list[str]]:
+        """The filing ids of each subject certificate, in the order the filings were added."""
+        if self._by_subject is None:
+            self._by_subject = {}
+            for filing_id, document in self._filings.items():
+                organize = document.icp_subject.organize_info
+                key = (organize.certificate_type, _normal(organize.certificate_number))
+                self._by_subject.setdefault(key, []).append(filing_id)
+        return self._by_subject
 
 
 def _normal(number: str | None) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
 from beian.core.document import parse_document
@@ -94,6 +96,24 @@ def test_holders_are_compared_without_case(found, individual):
     assert registry.phone_holders("13500135003", exclude_filing=None) == {number}
     assert found(individual, PHONES, registry=registry) == set()
 
+
+
+def test_phone_holders_follow_filings_changed_after_a_query(individual):
+    registry = InMemoryRegistry()
+    registry.add_filing("earlier", document(individual))
+    number = individual["icp_subject"]["principal_info"]["certificate_number"]
+    assert registry.phone_holders("13500135003", exclude_filing=None) == {number}
+    other = copy.deepcopy(individual)
+    for part in ("icp_subject", "icp_applets"):
+        other[part]["principal_info"]["certificate_number"] = "110105199001011232"
+    registry.add_filing("later", document(other))
+    assert registry.phone_holders("13500135003", exclude_filing=None) == {
+        number,
+        "110105199001011232",
+    }
+    registry.remove_filing("earlier")
+    assert registry.phone_holders("13500135003", exclude_filing="later") == set()
+    assert registry.phone_holders("13500135003", exclude_filing=None) == {"110105199001011232"}
 
 @pytest.mark.parametrize(
     "email",

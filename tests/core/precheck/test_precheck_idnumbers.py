@@ -14,6 +14,7 @@ from beian.core.precheck.idnumbers import (
     USCC_ALPHABET,
     check_resident_id,
     check_uscc,
+    uscc_check_character,
 )
 
 TODAY = date(2026, 3, 2)
@@ -179,3 +180,9 @@ def test_random_codes_never_crash(text):
 )
 def test_generated_valid_codes_are_accepted(authority, category, region, organisation):
     assert check_uscc(credit_code(authority + category + region + organisation)) == []
+
+
+@settings(derandomize=True, max_examples=500, deadline=None)
+@given(st.text(alphabet=USCC_ALPHABET, min_size=17, max_size=17))
+def test_our_uscc_check_character_is_stdnum_s(first17):
+    assert uscc_check_character(first17) == uscc.calc_check_digit(first17 + "0")

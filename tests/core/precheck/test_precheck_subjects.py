@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import timedelta
 
 import pytest
@@ -102,6 +103,38 @@ def test_in_memory_subject_facts(enterprise):
         province="110000", name="北京启明星教育科技有限公司", live_applets=1, at_bureau=False
     )
     assert registry.subject_facts(2, number, exclude_filing=None) == SubjectFacts()
+
+
+
+def test_in_memory_subject_facts_follow_filings_changed_after_a_query(enterprise):
+    registry = registry_with(enterprise, count=2)
+    number = enterprise["icp_subject"]["organize_info"]["certificate_number"]
+    assert registry.subject_facts(1, number, exclude_filing=None).live_applets == 2
+    renamed = copy.deepcopy(enterprise)
+    renamed["icp_subject"]["base_info"]["name"] = "北京另一家教育科技有限公司"
+    registry.add_filing("f0", document(renamed), at_bureau=True)  # replaced in place
+    registry.add_filing("f9", document(enterprise))
+    assert registry.subject_facts(1, number, exclude_filing="f1") == SubjectFacts(
+        province="110000", name="北京另一家教育科技有限公司", live_applets=2, at_bureau=True
+    )
+    registry.remove_filing("f0")
+    assert registry.subject_facts(1, number, exclude_filing=None) == SubjectFacts(
+        province="110000", name="北京启明星教育科技有限公司", live_applets=2, at_bureau=False
+    )
+
+
+def test_one_check_asks_the_registry_about_the_subject_once(check, enterprise):
+    class Counting(InMemoryRegistry):
+        asked = 0
+
+        def subject_facts(self, *args, **kwargs):
+            Counting.asked += 1
+            return super().subject_facts(*args, **kwargs)
+
+    registry = Counting()
+    registry.add_filing("f0", document(enterprise))
+    check(enterprise, registry=registry)
+    assert Counting.asked == 1
 
 
 # Face check

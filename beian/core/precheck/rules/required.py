@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from operator import attrgetter
 
 from beian.core.document import FilingDocument
 from beian.core.findings import Finding
@@ -58,26 +59,27 @@ ORGANISATION_FIELDS = {
 }
 
 
-def required_fields(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
-    """Every field the filing needs for its subject type."""
-    data = doc.model_dump()
-    for path in REQUIRED_FIELDS:
-        if not filled(_lookup(data, path)):
-            yield _missing(REQUIRED_FIELD, path, _LABELS[path])
-    if is_individual(doc) is False:
-        for path, label in ORGANISATION_FIELDS.items():
-            if not filled(_lookup(data, path)):
-                yield _missing(ORGANISATION_FIELD, path, label)
-
-
 def _missing(errcode: int, path: str, label: str) -> Finding:
     verb = "上传" if path.endswith(("_photo", "_front", "_back")) else "填写"
     return Finding(errcode, path, f"未{verb}{label}", f"请{verb}{label}（{path}）")
 
 
-def _lookup(data: object, path: str) -> object:
-    for part in path.split("."):
-        if not isinstance(data, dict):
-            return None
-        data = data.get(part)
-    return data
+# Read once per check with one C-level getter; the findings are fixed per field, so they
+# are built here once (they are frozen) instead of on every check.
+_read_required = attrgetter(*REQUIRED_FIELDS)
+_MISSING = tuple(_missing(REQUIRED_FIELD, path, _LABELS[path]) for path in REQUIRED_FIELDS)
+_ORGANISATION = tuple(
+    (attrgetter(path), _missing(ORGANISATION_FIELD, path, label))
+    for path, label in ORGANISATION_FIELDS.items()
+)
+
+
+def required_fields(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
+    """Every field the filing needs for its subject type."""
+    for value, finding in zip(_read_required(doc), _MISSING, strict=True):
+        if not filled(value):
+            yield finding
+    if is_individual(doc) is False:
+        for read, finding in _ORGANISATION:
+            if not filled(read(doc)):
+                yield finding

@@ -100,8 +100,6 @@ def subject_limits(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
 def _facts(doc: FilingDocument, ctx: Context) -> SubjectFacts | None:
     organize = doc.icp_subject.organize_info
     number = person_key(organize.certificate_number)
-    if ctx.registry is None or organize.certificate_type is None or number is None:
+    if organize.certificate_type is None or number is None:
         return None
-    return ctx.registry.subject_facts(
-        organize.certificate_type, number, exclude_filing=ctx.filing_id
-    )
+    return ctx.subject_facts(organize.certificate_type, number)
