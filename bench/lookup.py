@@ -105,38 +105,45 @@ def _ours(sessions: Any, q: str) -> int:
         return len(query_records(session, q))
 
 
-# The same lookup by hand: one arm per condition, as the service builds it.
-_BARE_SQL = """
-SELECT id, record_number, subject_name, applet_name, appid, filed_at, document
+# The same lookup by hand, arm for arm as the service builds it: one arm per condition,
+# each taking its own first rows by number, then the first of all; the same columns.
+_ARM = """(SELECT id FROM filings WHERE status = ANY(%(public)s) AND {condition}
+   ORDER BY record_number LIMIT %(limit)s)"""
+_EXACT = "record_number = %(q)s"
+_SERVICES = "record_number LIKE %(services)s"
+_PREFIXES = ("applet_name LIKE %(prefix)s", "subject_name LIKE %(prefix)s")
+
+
+def _bare_sql(*conditions: str) -> str:
+    arms = "\n  UNION\n  ".join(_ARM.format(condition=c) for c in conditions)
+    return f"""
+SELECT record_number, subject_name, applet_name, appid, filed_at, subject_type_id,
+       public_approvals
 FROM filings WHERE id IN (
-  (SELECT id FROM filings WHERE status = ANY(%(public)s) AND record_number = %(q)s
-   ORDER BY record_number LIMIT %(limit)s)
-  UNION
-  (SELECT id FROM filings WHERE status = ANY(%(public)s) AND record_number LIKE %(services)s
-   ORDER BY record_number LIMIT %(limit)s)
-  UNION
-  (SELECT id FROM filings WHERE status = ANY(%(public)s) AND applet_name LIKE %(prefix)s
-   ORDER BY record_number LIMIT %(limit)s)
-  UNION
-  (SELECT id FROM filings WHERE status = ANY(%(public)s) AND subject_name LIKE %(prefix)s
-   ORDER BY record_number LIMIT %(limit)s))
+  {arms})
 ORDER BY record_number LIMIT %(limit)s
 """
 
 
+_BARE_SQL = {
+    "service": _bare_sql(_EXACT),
+    "subject": _bare_sql(_EXACT, _SERVICES),
+    "name": _bare_sql(_EXACT, *_PREFIXES),
+}
+
+
 def _bare(connection: psycopg.Connection, q: str) -> int:
-    is_number = "ICP备" in q
+    kind = ("service" if "-" in q else "subject") if "ICP备" in q else "name"
     escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     params = {
         "q": q,
         "public": PUBLIC_VALUES,
         "limit": MAX_RESULTS,
-        # Impossible patterns switch an arm off, as the service leaves the arm out.
-        "services": f"{q}-%" if is_number and not q.endswith("X") else "\x01",
-        "prefix": "\x01" if is_number else f"{escaped}%",
+        "services": f"{q}-%",
+        "prefix": f"{escaped}%",
     }
     with connection.cursor() as cursor:
-        cursor.execute(_BARE_SQL, params)
+        cursor.execute(_BARE_SQL[kind], params)
         return len(cursor.fetchall())
 
 

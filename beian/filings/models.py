@@ -14,7 +14,7 @@ from sqlalchemy import (
     String,
     Text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from beian.crypto.types import EncryptedJSON, EncryptedText, hashed
 from beian.db import Base
@@ -53,6 +53,12 @@ class Filing(Base):
     subject_name: Mapped[str | None] = mapped_column(String(200), default=None)
     applet_name: Mapped[str | None] = mapped_column(String(100), default=None)
     appid: Mapped[str | None] = mapped_column(String(64), default=None)
+    # Public, non-personal facts of the document, kept in plain columns so that showing a
+    # record never decrypts the document: the subject type id (unit nature) and the
+    # pre-approval items [{"type": nrlx id, "code": approval number}]. Set with the
+    # document, never on their own (`_copy_public_facts`).
+    subject_type_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    public_approvals: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, default=None)
     # Latest rejection: list of {key_name, error, suggest, field}.
     audit_data: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, default=None)
     # Field paths the applicant may change after a rejection (None: everything).
@@ -75,6 +81,39 @@ class Filing(Base):
     )
 
     __mapper_args__ = {"version_id_col": version}
+
+    @validates("document")
+    def _copy_public_facts(self, _key: str, document: dict[str, Any]) -> dict[str, Any]:
+        """Refresh the public facts whenever a document is assigned (constructor included)."""
+        self.subject_type_id, self.public_approvals = public_facts(document)
+        return document
+
+
+# The largest id an Integer column holds: a draft may carry any number, and saving it
+# must not fail on the copy.
+_MAX_ID = 2**31 - 1
+
+
+def public_facts(document: Any) -> tuple[int | None, list[dict[str, Any]]]:
+    """The subject type id and the pre-approval items of a (possibly incomplete) document."""
+    subject = _object(_object(document).get("icp_subject")).get("base_info")
+    type_id = _object(subject).get("type")
+    applet = _object(_object(document).get("icp_applets")).get("base_info")
+    items = _object(applet).get("nrlx_details")
+    approvals = []
+    for item in items if isinstance(items, list) else []:
+        kind, code = _object(item).get("type"), _object(item).get("code")
+        if _is_id(kind):
+            approvals.append({"type": kind, "code": code if isinstance(code, str) else ""})
+    return (type_id if _is_id(type_id) else None), approvals
+
+
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= _MAX_ID
 
 
 class FilingEvent(Base):

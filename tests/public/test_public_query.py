@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import json
 
 import pytest
+from sqlalchemy import text
 
 from beian.filings import service
 from beian.public.service import QueryError, applet_profile, query_records
@@ -61,3 +63,46 @@ def test_like_wildcards_are_taken_literally(world, document):
     filed(world, document)
     assert world.read(lambda s: query_records(s, "%%")) == []
     assert world.read(lambda s: query_records(s, "启_星")) == []
+
+
+def test_a_record_is_shown_without_decrypting_its_document(world, document):
+    filing_id = filed(world, document)
+    number = world.filing(filing_id).record_number
+    appid = document["icp_applets"]["base_info"]["appid"]
+    # Unreadable ciphertext: any decryption of the document would now raise.
+    world.act(lambda s: s.execute(text("UPDATE filings SET document = :junk WHERE id = :id"),
+                                  {"junk": b"sealed", "id": filing_id}))
+    [record] = world.read(lambda s: query_records(s, number))
+    assert record["unit_nature"] == "企业"
+    assert record["pre_approvals"] == [{"type": "教育", "code": "教民1101087000001号"}]
+    profile = world.read(lambda s: applet_profile(s, appid))
+    assert profile["unit_nature"] == "企业"
+    assert profile["pre_approvals"] == record["pre_approvals"]
+
+
+def test_the_public_facts_follow_every_change_of_the_document(world, document):
+    filing, _ = world.save(document)
+    stored = world.filing(filing.id)
+    assert stored.subject_type_id == 4
+    # The approval's document (media) is not a public fact and is not copied.
+    assert stored.public_approvals == [{"type": 3, "code": "教民1101087000001号"}]
+    changed = copy.deepcopy(document)
+    changed["icp_subject"]["base_info"]["type"] = 3
+    changed["icp_applets"]["base_info"]["nrlx_details"] = [
+        {"type": 24, "code": "", "media": ""}, {"type": 3, "code": "教民2", "media": "m"}]
+    world.update(filing.id, changed)
+    stored = world.filing(filing.id)
+    assert stored.subject_type_id == 3
+    assert stored.public_approvals == [{"type": 24, "code": ""}, {"type": 3, "code": "教民2"}]
+    stored.document = {}  # any assignment, not only the services', refreshes them
+    assert (stored.subject_type_id, stored.public_approvals) == (None, [])
+
+
+@pytest.mark.parametrize("value", [10**12, -1, True, "4", None, [4]])
+def test_a_draft_with_a_strange_subject_type_still_saves(world, document, value):
+    document["icp_subject"]["base_info"]["type"] = value
+    document["icp_applets"]["base_info"]["nrlx_details"] = [{"type": 10**12}, "x", {"type": 3}]
+    filing, _ = world.save(document)
+    stored = world.filing(filing.id)
+    assert stored.subject_type_id is None
+    assert stored.public_approvals == [{"type": 3, "code": ""}]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 18:24:46.219827
+Create Date: 2026-11-29 20:29:38.404462
 """
 from collections.abc import Sequence
 
@@ -82,6 +82,8 @@ def upgrade() -> None:
     sa.Column('subject_name', sa.String(length=200), nullable=True),
     sa.Column('applet_name', sa.String(length=100), nullable=True),
     sa.Column('appid', sa.String(length=64), nullable=True),
+    sa.Column('subject_type_id', sa.Integer(), nullable=True),
+    sa.Column('public_approvals', sa.JSON(), nullable=True),
     sa.Column('audit_data', sa.JSON(), nullable=True),
     sa.Column('unlocked_fields', sa.JSON(), nullable=True),
     sa.Column('record_number', sa.String(length=60), nullable=True),
