@@ -35,24 +35,55 @@ def record(
     detail: dict[str, Any] | None = None,
 ) -> AuditEntry:
     """Append one entry in the caller's transaction."""
+    return record_many(
+        session,
+        [Entry(actor=actor, action=action, target_type=target_type, target_id=target_id,
+               detail=detail or {})],
+        now=now,
+    )[0]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What one audit entry says; sequence and hashes are given when it is appended."""
+
+    actor: str
+    action: str
+    target_type: str
+    target_id: str
+    detail: dict[str, Any]
+
+
+def record_many(session: Session, entries: list[Entry], *, now: datetime) -> list[AuditEntry]:
+    """Append `entries` in order, in the caller's transaction: one lock and one read of
+    the chain head for the lot, one batched insert."""
+    if not entries:
+        return []
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
-    head = session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)).first()
-    entry = AuditEntry(
-        seq=(head.seq + 1) if head else 1,
-        at=now,
-        actor=actor,
-        action=action,
-        target_type=target_type,
-        target_id=target_id,
-        detail=detail or {},
-        prev_hash=head.hash if head else GENESIS,
-        hash="",
-    )
-    entry.hash = entry_hash(entry)
-    session.add(entry)
+    head = session.execute(
+        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
+    ).first()
+    seq, previous = (head.seq, head.hash) if head else (0, GENESIS)
+    appended = []
+    for item in entries:
+        seq += 1
+        entry = AuditEntry(
+            seq=seq,
+            at=now,
+            actor=item.actor,
+            action=item.action,
+            target_type=item.target_type,
+            target_id=item.target_id,
+            detail=item.detail,
+            prev_hash=previous,
+            hash="",
+        )
+        entry.hash = previous = entry_hash(entry)
+        appended.append(entry)
+    session.add_all(appended)
     session.flush()
-    return entry
+    return appended
 
 
 def entry_hash(entry: AuditEntry) -> str:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from beian.clock import CHINA_TZ
 from beian.core.workflow import STATUS_LABELS, Event, Status
 from beian.filings.models import Filing, FilingEvent
-from beian.notifications.service import enqueue
+from beian.notifications.service import Notice, enqueue_many
 
 APPLICANT_CHANNELS = ("inbox", "template")
 
@@ -35,40 +35,39 @@ EVENT_TEMPLATES: dict[Event, tuple[str, bool]] = {
 }
 
 
-def notify_event(
-    session: Session, filing: Filing, event: Event, record: FilingEvent, *, now: datetime
+def notify_events(
+    session: Session,
+    filings: list[Filing],
+    event: Event,
+    records: list[FilingEvent],
+    *,
+    now: datetime,
 ) -> None:
-    """Queue the notifications of one history row."""
+    """Queue the notifications of these history rows (one per filing), in one batch."""
+    notices = []
+    for filing, record in zip(filings, records, strict=True):
+        notices += event_notices(filing, event, record)
+    enqueue_many(session, notices, now=now)
+
+
+def event_notices(filing: Filing, event: Event, record: FilingEvent) -> list[Notice]:
+    """Who hears of this history row, by which channels, with which template."""
     if event is Event.SUBMIT and filing.kind == "change":
         template, with_sms = "change_submitted", False
     elif event in EVENT_TEMPLATES:
         template, with_sms = EVENT_TEMPLATES[event]
     else:
-        return
+        return []
     params = message_params(filing, record)
-    for channel in APPLICANT_CHANNELS:
-        enqueue(
-            session,
-            channel=channel,
-            recipient=filing.applicant,
-            template=template,
-            params=params,
-            dedup_key=f"event:{record.id}:{channel}",
-            now=now,
-            filing_id=filing.id,
-        )
-    phone = applet_principal_phone(filing)
-    if with_sms and phone:
-        enqueue(
-            session,
-            channel="sms",
-            recipient=phone,
-            template=template,
-            params=params,
-            dedup_key=f"event:{record.id}:sms",
-            now=now,
-            filing_id=filing.id,
-        )
+    notices = [
+        Notice(channel, filing.applicant, template, params, f"event:{record.id}:{channel}",
+               filing.id)
+        for channel in APPLICANT_CHANNELS
+    ]
+    phone = applet_principal_phone(filing) if with_sms else None
+    if phone:
+        notices.append(Notice("sms", phone, template, params, f"event:{record.id}:sms", filing.id))
+    return notices
 
 
 def message_params(filing: Filing, record: FilingEvent | None = None) -> dict[str, Any]:

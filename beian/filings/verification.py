@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from beian.config import load_settings
 from beian.core.workflow import PUBLIC, Event, Status
 from beian.filings.errors import CodeRejected, Conflict
-from beian.filings.lifecycle import move
+from beian.filings.lifecycle import move, move_many
 from beian.filings.models import Filing, SmsChallenge
 from beian.filings.notify import message_params
 from beian.notifications.service import enqueue
@@ -36,6 +36,13 @@ PHONE_WINDOW = timedelta(hours=24)
 RESEND_COOLDOWN = timedelta(seconds=60)
 SENDER = "12381"
 UNKNOWN = "手机号、证件号码或验证码不正确，或核验已结束"
+
+
+# A waiting status whose window can close: the challenges' purpose and the reason given.
+_WINDOWS = {
+    Status.SMS_VERIFICATION: ("verify", "24小时内未完成短信核验"),
+    Status.CANCEL_PENDING: ("cancel", "24小时内未确认注销"),
+}
 
 
 @dataclass(frozen=True)
@@ -190,17 +197,21 @@ def status_of(
 
 def close_window(session: Session, filing: Filing, *, now: datetime) -> bool:
     """Return the filing when its SMS window has closed unverified; idempotent."""
-    if (
-        filing.status == Status.SMS_VERIFICATION
-        and filing.deadline_at
-        and now >= filing.deadline_at
-    ):
-        _fail(session, filing, "verify", now=now, reason="24小时内未完成短信核验")
-        return True
-    if filing.status == Status.CANCEL_PENDING and filing.deadline_at and now >= filing.deadline_at:
-        _fail(session, filing, "cancel", now=now, reason="24小时内未确认注销")
-        return True
-    return False
+    return close_windows(session, [filing], now=now) == 1
+
+
+def close_windows(session: Session, filings: list[Filing], *, now: datetime) -> int:
+    """`close_window` for many filings at once (a surge of windows closing together)."""
+    closed = 0
+    for status, (purpose, reason) in _WINDOWS.items():
+        due = [
+            filing for filing in filings
+            if filing.status == status and filing.deadline_at and now >= filing.deadline_at
+        ]
+        if due:
+            _fail_many(session, due, purpose, now=now, reason=reason)
+            closed += len(due)
+    return closed
 
 
 def remind(session: Session, filing: Filing, *, now: datetime) -> int:
@@ -224,12 +235,24 @@ def remind(session: Session, filing: Filing, *, now: datetime) -> int:
 
 
 def _fail(session: Session, filing: Filing, purpose: str, *, now: datetime, reason: str) -> None:
-    for challenge in _challenges(session, filing.id, purpose, status="waiting"):
+    _fail_many(session, [filing], purpose, now=now, reason=reason)
+
+
+def _fail_many(
+    session: Session, filings: list[Filing], purpose: str, *, now: datetime, reason: str
+) -> None:
+    waiting = select(SmsChallenge).where(
+        SmsChallenge.filing_id.in_([filing.id for filing in filings]),
+        SmsChallenge.purpose == purpose,
+        SmsChallenge.status == "waiting",
+    )
+    for challenge in session.scalars(waiting):
         challenge.status = "failed"
     expected = Status.SMS_VERIFICATION if purpose == "verify" else Status.CANCEL_PENDING
-    if filing.status == expected:
-        event = Event.SMS_FAILED if purpose == "verify" else Event.ABORT_CANCELLATION
-        move(session, filing, event, actor="system", now=now, reason=reason)
+    event = Event.SMS_FAILED if purpose == "verify" else Event.ABORT_CANCELLATION
+    moving = [filing for filing in filings if filing.status == expected]
+    if moving:
+        move_many(session, moving, event, actor="system", now=now, reason=reason)
 
 
 def _send_code(session: Session, filing: Filing, challenge: SmsChallenge, *, now: datetime) -> None:

@@ -59,7 +59,13 @@ from beian.notifications.models import (
     STATUSES,
     OutboxMessage,
 )
-from beian.notifications.templates import NotificationError, TemplateError, get_template, render
+from beian.notifications.templates import (
+    CHANNELS,
+    NotificationError,
+    TemplateError,
+    get_template,
+    render,
+)
 from beian.testing import faults
 
 log = logging.getLogger(__name__)
@@ -89,6 +95,18 @@ class _Claim:
     token: str
 
 
+@dataclass(frozen=True)
+class Notice:
+    """One notification to queue: to whom, by which channel, which template with what."""
+
+    channel: str
+    recipient: str
+    template: str
+    params: dict[str, Any]
+    dedup_key: str
+    filing_id: str | None = None
+
+
 def enqueue(
     session: Session,
     *,
@@ -101,7 +119,47 @@ def enqueue(
     filing_id: str | None = None,
 ) -> OutboxMessage:
     """Add a notification to the outbox in the caller's transaction; idempotent on dedup_key."""
-    rendered = render(template, params, channel=channel)
+    notice = Notice(channel, recipient, template, params, dedup_key, filing_id)
+    return enqueue_many(session, [notice], now=now)[0]
+
+
+def enqueue_many(session: Session, notices: list[Notice], *, now: datetime) -> list[OutboxMessage]:
+    """Queue every notice (each idempotent on its dedup key) with one look-up of the keys
+    already queued and one batched insert; every notice is checked before any is added."""
+    messages = [_message(notice, as_utc(now)) for notice in notices]
+    if not messages:
+        return []
+    keys = {message.dedup_key for message in messages}
+    existing = {
+        row.dedup_key: row
+        for row in session.scalars(select(OutboxMessage).where(OutboxMessage.dedup_key.in_(keys)))
+    }
+    fresh: dict[str, OutboxMessage] = {}
+    for message in messages:
+        if message.dedup_key not in existing:
+            fresh.setdefault(message.dedup_key, message)
+    try:
+        # A savepoint, so losing a race to a concurrent enqueue leaves the caller's work intact.
+        with session.begin_nested():
+            session.add_all(list(fresh.values()))
+    except IntegrityError:
+        if len(fresh) == 1:
+            key = next(iter(fresh))
+            winner = _by_key(session, key)
+            if winner is None:
+                raise
+            fresh[key] = winner
+        else:  # someone else queued one of them meanwhile: one by one, each keeps its own
+            for key, message in fresh.items():
+                fresh[key] = enqueue_many(session, [_notice(message)], now=now)[0]
+    return [existing.get(m.dedup_key) or fresh[m.dedup_key] for m in messages]
+
+
+def _message(notice: Notice, now: datetime) -> OutboxMessage:
+    """The outbox row of a notice, rendered now so a bad template fails the event."""
+    channel, recipient, template = notice.channel, notice.recipient, notice.template
+    rendered = render(template, notice.params, channel=channel)
+    dedup_key, filing_id = notice.dedup_key, notice.filing_id
     if not isinstance(dedup_key, str) or not _DEDUP_KEY.fullmatch(dedup_key):
         raise NotificationError(
             f"dedup_key must be 1-200 printable ASCII characters without spaces, got {dedup_key!r}"
@@ -115,16 +173,12 @@ def enqueue(
         )
     if filing_id is not None and len(filing_id) > 64:
         raise NotificationError("filing_id must be at most 64 characters")
-    existing = _by_key(session, dedup_key)
-    if existing is not None:
-        return existing
-    now = as_utc(now)
-    message = OutboxMessage(
+    return OutboxMessage(
         dedup_key=dedup_key,
         channel=channel,
         recipient=recipient,
         template=template,
-        params=params,
+        params=notice.params,
         title=rendered.title,
         body=rendered.body,
         sender=rendered.sender,
@@ -134,16 +188,11 @@ def enqueue(
         due_at=now,
         created_at=now,
     )
-    try:
-        # A savepoint, so losing a race to a concurrent enqueue leaves the caller's work intact.
-        with session.begin_nested():
-            session.add(message)
-    except IntegrityError:
-        existing = _by_key(session, dedup_key)
-        if existing is None:
-            raise
-        return existing
-    return message
+
+
+def _notice(message: OutboxMessage) -> Notice:
+    return Notice(message.channel, message.recipient, message.template, message.params,
+                  message.dedup_key, message.filing_id)
 
 
 def notify(
@@ -179,8 +228,19 @@ def notify(
     ]
 
 
-def claim(session: Session, *, now: datetime, limit: int, policy: RetryPolicy) -> list[_Claim]:
-    """Lease up to `limit` due rows to this worker (the caller commits)."""
+def claim(
+    session: Session,
+    *,
+    now: datetime,
+    limit: int,
+    policy: RetryPolicy,
+    switched_off: frozenset[str] = frozenset(),
+) -> list[_Claim]:
+    """Lease up to `limit` due rows to this worker (the caller commits).
+
+    Rows of a channel that is switched off are finished as skipped on the spot: nothing
+    would be sent, so there is no attempt to lease.
+    """
     now = as_utc(now)
     query = (
         select(OutboxMessage)
@@ -196,6 +256,10 @@ def claim(session: Session, *, now: datetime, limit: int, policy: RetryPolicy) -
         query = query.with_for_update(skip_locked=True)
     claims = []
     for row in session.scalars(query):
+        if row.channel in switched_off:
+            _finish(row, SKIPPED, now, error=_SWITCHED_OFF.get(row.channel, "off"))
+            claims.append(_Claim(_envelope(row), ""))
+            continue
         if row.attempts >= policy.max_attempts:
             # Every attempt so far ended with the worker gone (lease ran out): a poison row.
             _finish(row, DEAD, now, error=row.last_error or "worker stopped during delivery")
@@ -210,12 +274,26 @@ def claim(session: Session, *, now: datetime, limit: int, policy: RetryPolicy) -
 def deliver_due(
     sessions: sessionmaker[Session], *, clock: Clock, channels: Channels, limit: int = 100
 ) -> DeliveryStats:
-    """Claim due outbox rows and deliver each; record success, retry or death."""
+    """Claim due outbox rows and deliver each; record success, retry or death.
+
+    Rows for in-database channels (inbox, local SMS) are delivered together in one
+    transaction; if that fails, each is retried on its own like the remote ones.
+    """
+    off = frozenset(name for name in CHANNELS if channels.get(name) is None)
     with transaction(sessions) as session:
-        claims = claim(session, now=clock.now(), limit=limit, policy=channels.policy)
+        claims = claim(session, now=clock.now(), limit=limit, policy=channels.policy,
+                       switched_off=off)
     faults.point("outbox_claimed")
     stats = DeliveryStats(claimed=len(claims))
-    for item in claims:
+    leased = [item for item in claims if item.token]
+    stats.skipped = len(claims) - len(leased)
+    together = [item for item in leased if _in_database(channels, item)]
+    alone = [item for item in leased if item not in together]
+    if len(together) > 1:
+        alone += _deliver_together(sessions, clock, channels, together, stats)
+    else:
+        alone += together
+    for item in alone:
         outcome = _deliver_one(sessions, clock, channels, item)
         setattr(stats, outcome, getattr(stats, outcome) + 1)
     return stats
@@ -251,11 +329,16 @@ def requeue(session: Session, *, message_id: int, now: datetime) -> OutboxMessag
 
 
 def _deliver_one(
-    sessions: sessionmaker[Session], clock: Clock, channels: Channels, item: _Claim
+    sessions: sessionmaker[Session],
+    clock: Clock,
+    channels: Channels,
+    item: _Claim,
+    *,
+    charged: bool = False,
 ) -> str:
     envelope = item.envelope
     channel = channels.get(envelope.channel)
-    if not _charge_attempt(sessions, item):
+    if not charged and not _charge_attempt(sessions, item):
         return "stale"
     if channel is None:
         with transaction(sessions) as session:
@@ -293,12 +376,58 @@ def _deliver_one(
 def _charge_attempt(sessions: sessionmaker[Session], item: _Claim) -> bool:
     """Count an attempt just before it starts, in its own commit: a worker that dies
     delivering one row of its batch charges that row only, not the rows leased beside it."""
+    return bool(_charge_attempts(sessions, [item]))
+
+
+def _charge_attempts(sessions: sessionmaker[Session], items: list[_Claim]) -> list[_Claim]:
+    """Charge one attempt to every row whose claim still holds, in one commit; those rows."""
     with transaction(sessions) as session:
-        row = _reclaim(session, item)
-        if row is None:
-            return False
-        row.attempts += 1
-    return True
+        held = set()
+        for row in _reclaim_all(session, items):
+            row.attempts += 1
+            held.add(row.claim_token)
+    return [item for item in items if item.token in held]
+
+
+def _in_database(channels: Channels, item: _Claim) -> bool:
+    channel = channels.get(item.envelope.channel)
+    return channel is not None and channel.in_database
+
+
+def _deliver_together(
+    sessions: sessionmaker[Session],
+    clock: Clock,
+    channels: Channels,
+    items: list[_Claim],
+    stats: DeliveryStats,
+) -> list[_Claim]:
+    """Deliver in-database rows in one transaction (the attempt charged first, in one
+    commit for the lot); returns the rows to try one by one because the batch failed."""
+    charged = _charge_attempts(sessions, items)
+    stats.stale += len(items) - len(charged)
+    try:
+        with transaction(sessions) as session:
+            rows = {row.claim_token: row for row in _reclaim_all(session, charged)}
+            now = clock.now()
+            for item in charged:
+                row = rows.get(item.token)
+                if row is None:
+                    continue
+                channel = channels.get(item.envelope.channel)
+                assert channel is not None
+                external_id = channel.deliver(item.envelope, session=session, now=now)
+                faults.point("delivery_written")
+                _mark_delivered(session, row, now, external_id)
+    except Exception as error:  # nothing of the batch was written
+        log.info("outbox batch of %s failed (%s); delivering one by one",
+                 len(charged), type(error).__name__)
+        for item in charged:
+            outcome = _deliver_one(sessions, clock, channels, item, charged=True)
+            setattr(stats, outcome, getattr(stats, outcome) + 1)
+        return []
+    stats.delivered += len(rows)
+    stats.stale += len(charged) - len(rows)
+    return []
 
 
 def _mark_delivered(
@@ -349,6 +478,21 @@ def _reclaim(session: Session, item: _Claim) -> OutboxMessage | None:
     if row is None or row.status != PENDING or row.claim_token != item.token:
         return None
     return row
+
+
+def _reclaim_all(session: Session, items: list[_Claim]) -> list[OutboxMessage]:
+    """`_reclaim` for many claims: the locked rows whose claims still hold."""
+    if not items:
+        return []
+    query = (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.claim_token.in_([item.token for item in items]),
+            OutboxMessage.status == PENDING,
+        )
+        .with_for_update()
+    )
+    return list(session.scalars(query))
 
 
 def _finish(row: OutboxMessage, status: str, now: datetime, *, error: str | None = None) -> None:
