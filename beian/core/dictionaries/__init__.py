@@ -36,6 +36,7 @@ __all__ = [
     "districts",
     "nrlx_type",
     "nrlx_types",
+    "personal_certificate_types",
     "place_error",
     "service_type",
     "service_types",
@@ -191,6 +192,20 @@ def _district_index() -> dict[str, District]:
 
 
 @cache
+def _certificates_by_subject() -> dict[int, tuple[CertificateType, ...]]:
+    grouped: dict[int, list[CertificateType]] = {}
+    for item in certificate_types():
+        grouped.setdefault(item.subject_type, []).append(item)
+    return {subject: tuple(items) for subject, items in grouped.items()}
+
+
+@cache
+def personal_certificate_types() -> tuple[CertificateType, ...]:
+    """Return the certificate types that identify a person, in dictionary order."""
+    return tuple(item for item in certificate_types() if item.personal)
+
+
+@cache
 def _children_index() -> dict[str, tuple[District, ...]]:
     children: dict[str, list[District]] = {}
     for item in districts():
@@ -226,7 +241,7 @@ def district(code: str) -> District | None:
 
 def certificate_types_for(subject_type_id: int) -> tuple[CertificateType, ...]:
     """Return the certificate types a subject of this type may present."""
-    return tuple(item for item in certificate_types() if item.subject_type == subject_type_id)
+    return _certificates_by_subject().get(subject_type_id, ())
 
 
 def child_districts(code: str) -> tuple[District, ...]:
@@ -259,6 +274,6 @@ def clear_cache() -> None:
     for loader in (
         subject_types, certificate_types, service_types, nrlx_types, districts,
         _subject_index, _certificate_index, _service_index, _nrlx_index,
-        _district_index, _children_index,
+        _district_index, _children_index, _certificates_by_subject, personal_certificate_types,
     ):
         loader.cache_clear()

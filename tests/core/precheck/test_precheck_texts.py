@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from beian.core.precheck.rules.texts import find_words, normalise, word_list
 
@@ -79,3 +83,26 @@ def test_organisations_may_use_such_names(found, enterprise):
 def test_a_latin_name_with_chinese_is_fine(found, individual):
     base(individual)["name"] = "小川的AI笔记"
     assert found(individual, NAMES) == set()
+
+
+def folded_by_definition(text):
+    """NFKC of the whole text, lower case, then no character of categories P, S, Z or C."""
+    folded = unicodedata.normalize("NFKC", text).lower()
+    return "".join(char for char in folded if unicodedata.category(char)[0] not in "PSZC")
+
+
+# Characters the fast folding takes one by one (CJK, full-width and ASCII punctuation) mixed
+# with ones it must not (combining marks, Hangul jamo, Greek sigma, compatibility letters).
+MIXED = st.text(
+    alphabet=st.sampled_from(
+        "北京学堂赌博，：、。！（）ＡＢｃ１ 　…‥″a-Z.?"
+        "\u0301\u0308\u0338e=<\u1100\u1161\u11a8ΣσΟΔ\ufb01\u2474\u2126\uff9e\u30ab\u00bd"
+    ),
+    max_size=12,
+)
+
+
+@settings(derandomize=True, max_examples=2000, deadline=None)
+@given(MIXED | st.text(max_size=12))
+def test_folding_is_nfkc_lower_case_without_punctuation(text):
+    assert normalise(text) == folded_by_definition(text)

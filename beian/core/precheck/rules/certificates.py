@@ -40,9 +40,7 @@ def certificate_types(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
     type_id = doc.icp_subject.organize_info.certificate_type
     if type_id is not None:
         certificate = dictionaries.certificate_type(type_id)
-        allowed = (
-            list(dictionaries.certificate_types_for(subject_type.type)) if subject_type else []
-        )
+        allowed = dictionaries.certificate_types_for(subject_type.type) if subject_type else ()
         if certificate is None:
             yield Finding(
                 SUBJECT_CERTIFICATE_TYPE,
@@ -50,14 +48,14 @@ def certificate_types(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
                 f"主体证件类型 {type_id} 不存在",
                 "请从证件类型字典中选择" + (f"：{_choices(allowed)}" if allowed else ""),
             )
-        elif subject_type is not None and certificate.type not in {c.type for c in allowed}:
+        elif subject_type is not None and all(c.type != certificate.type for c in allowed):
             yield Finding(
                 SUBJECT_CERTIFICATE_TYPE,
                 "icp_subject.organize_info.certificate_type",
                 f"证件类型「{certificate.name}」不适用于主体性质「{subject_type.name}」",
                 f"主体性质为「{subject_type.name}」时，请选择：{_choices(allowed)}",
             )
-    personal = [c for c in dictionaries.certificate_types() if c.personal]
+    personal = dictionaries.personal_certificate_types()
     for path, principal in principals(doc):
         if principal.certificate_type is None:
             continue

@@ -40,28 +40,29 @@ def mobiles(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
     for path, principal in principals(doc):
         who = PRINCIPAL_LABELS[path]
         mobile, emergency = principal.mobile, principal.emergency_contact
-        if filled(mobile) and not is_mobile(mobile):
+        mobile_ok, emergency_ok = is_mobile(mobile), is_mobile(emergency)
+        if not mobile_ok and filled(mobile):
             yield Finding(
                 MOBILE_FORMAT,
                 f"{path}.mobile",
                 f"{who}手机号码格式不正确",
                 "请填写 11 位中国大陆手机号码，不加 +86、空格或横线，例如 13800138000",
             )
-        if filled(emergency) and not is_mobile(emergency):
+        if not emergency_ok and filled(emergency):
             yield Finding(
                 EMERGENCY_FORMAT,
                 f"{path}.emergency_contact",
                 f"{who}应急联系方式格式不正确",
                 "请填写 11 位中国大陆手机号码，不加 +86、空格或横线",
             )
-        elif is_mobile(emergency) and emergency == mobile:
+        elif emergency_ok and emergency == mobile:
             yield Finding(
                 EMERGENCY_IS_OWN_MOBILE,
                 f"{path}.emergency_contact",
                 f"{who}应急联系方式与本人手机号码相同",
                 "请填写另一位可联系到负责人的人（如家人、同事）的手机号码",
             )
-        if not is_mobile(mobile):
+        if not mobile_ok:
             continue
         assert mobile is not None
         key = person_key(principal.certificate_number)

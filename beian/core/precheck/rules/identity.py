@@ -28,25 +28,32 @@ USCC_CODES = {
     "unverifiable": 1408,
 }
 ORGANIZE_NUMBER = "icp_subject.organize_info.certificate_number"
+_NUMBER_FIELDS = {path: f"{path}.certificate_number" for path in PRINCIPAL_LABELS}
 
 
 def resident_id_numbers(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
     """Every number given as a resident ID card follows GB 11643."""
+    organize = doc.icp_subject.organize_info
     places = [
         (
-            f"{path}.certificate_number",
+            _NUMBER_FIELDS[path],
             PRINCIPAL_LABELS[path],
             principal.certificate_type,
             principal.certificate_number,
         )
         for path, principal in principals(doc)
     ]
-    organize = doc.icp_subject.organize_info
     places.append((ORGANIZE_NUMBER, "主体", organize.certificate_type, organize.certificate_number))
+    # An individual's number usually appears three times: check it once.
+    checked: dict[str, list[NumberProblem]] = {}
     for field, who, type_id, number in places:
         if type_id != dictionaries.RESIDENT_ID_CARD or not filled(number):
             continue
-        for problem in check_resident_id(number, today=ctx.today):
+        assert number is not None
+        problems = checked.get(number)
+        if problems is None:
+            problems = checked[number] = check_resident_id(number, today=ctx.today)
+        for problem in problems:
             yield _finding(RESIDENT_ID_CODES, field, who, problem)
 
 

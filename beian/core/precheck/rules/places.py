@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from beian.core import dictionaries
 from beian.core.document import FilingDocument
@@ -75,30 +76,28 @@ def address(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
     text = (base.address or "").strip()
     if not text:
         return  # blank is reported by the required-fields rule
-    field = f"{BASE}.address"
-    for code in (base.province, base.city, base.district):
-        place = dictionaries.district(code) if code and _CODE.fullmatch(code) else None
-        if place is None or place.name in _PLACEHOLDERS:
-            continue
+    places = [
+        place
+        for place in map(_place, (base.province, base.city, base.district))
+        if place is not None and place.name not in _PLACEHOLDERS
+    ]
+    for place in places:
         if text.startswith(place.name):
             yield Finding(
                 ADDRESS_REPEATS_PREFIX,
-                field,
+                f"{BASE}.address",
                 f"通讯地址以「{place.name}」开头，重复了已选择的省市区",
                 "请删去开头的省市区，只填写之后的部分，"
                 f"例如把“{place.name}某某路 1 号”写成“某某路 1 号”",
             )
             return
-    for code in (base.province, base.city, base.district):
-        place = dictionaries.district(code) if code and _CODE.fullmatch(code) else None
-        if place is None or place.name in _PLACEHOLDERS:
-            continue
+    for place in places:
         short = _short_name(place.name)
         if short and text.startswith(short):
             # "朝阳路" in 朝阳区 is a real street: only a warning for the reviewer.
             yield Finding(
                 ADDRESS_MAY_REPEAT_PREFIX,
-                field,
+                f"{BASE}.address",
                 f"通讯地址以「{short}」开头，可能重复了已选择的省市区",
                 "如果开头是省市区名称，请删去；如果是路名等地址本身的一部分，可以保留",
                 WARNING,
@@ -106,6 +105,11 @@ def address(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
             return
 
 
+def _place(code: str | None) -> dictionaries.District | None:
+    return dictionaries.district(code) if code and _CODE.fullmatch(code) else None
+
+
+@lru_cache(maxsize=4096)
 def _short_name(name: str) -> str | None:
     for suffix in _SUFFIXES:
         if name.endswith(suffix) and len(name) - len(suffix) >= 2:

@@ -63,7 +63,6 @@ def service_types(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
 def pre_approvals(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
     """Items unique, each with number and document, "none" alone, required ones present."""
     items = doc.icp_applets.base_info.nrlx_details or []
-    none_name = _nrlx_name(dictionaries.NRLX_NONE)
     seen: set[int] = set()
     for index, item in enumerate(items):
         path = f"{NRLX}.{index}"
@@ -87,6 +86,7 @@ def pre_approvals(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
         seen.add(item.type)
         if item.type == dictionaries.NRLX_NONE:
             if len(items) > 1:
+                none_name = _nrlx_name(dictionaries.NRLX_NONE)
                 yield Finding(
                     NONE_MIXED,
                     f"{path}.type",
@@ -115,7 +115,9 @@ def _required_approvals(doc: FilingDocument, present: set[int]) -> Iterator[Find
     # A service's required_nrlx lists alternatives: any one of them satisfies it.
     for type_id in dict.fromkeys(doc.icp_applets.base_info.service_content_types or []):
         service = dictionaries.service_type(type_id)
-        if service is None or not service.required_nrlx or present & set(service.required_nrlx):
+        if service is None or not service.required_nrlx:
+            continue
+        if not present.isdisjoint(service.required_nrlx):
             continue
         names = "或".join(f"「{_nrlx_name(need)}」" for need in service.required_nrlx)
         yield Finding(

@@ -3,7 +3,6 @@ individual's applet name (2200-2299)."""
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterator
 from functools import cache
 from importlib import resources
@@ -11,6 +10,7 @@ from importlib import resources
 from beian.core.document import FilingDocument
 from beian.core.findings import Finding
 from beian.core.precheck.context import Context, filled, is_individual
+from beian.core.precheck.folding import fold
 
 COMMENT_TOO_SHORT = 2001
 COMMENT_TOO_LONG = 2002
@@ -26,32 +26,9 @@ APPLET_NAME = "icp_applets.base_info.name"
 APPLET_COMMENT = "icp_applets.base_info.comment"
 
 
-class _Dropped(dict[int, int | None]):
-    """For str.translate: a code point maps to None (dropped) when it is punctuation, a
-    symbol, a separator or a control character, else to itself; learnt as characters come.
-
-    Asking unicodedata per character in Python dominated the text rules; translate looks
-    the cached verdicts up in C. The cache stops growing at a bound, so odd input cannot
-    make it hold the whole of Unicode.
-    """
-
-    def __missing__(self, code: int) -> int | None:
-        kept = None if unicodedata.category(chr(code))[0] in "PSZC" else code
-        if len(self) < _DROPPED_LIMIT:
-            self[code] = kept
-        return kept
-
-
-_DROPPED_LIMIT = 1 << 16
-_DROPPED = _Dropped()
-
-
 def normalise(text: str) -> str:
     """Text folded for word matching: NFKC, lower case, no spaces, punctuation or symbols."""
-    # normalize() rebuilds even text that is already in NFKC; the check alone is cheap.
-    if not unicodedata.is_normalized("NFKC", text):
-        text = unicodedata.normalize("NFKC", text)
-    return text.lower().translate(_DROPPED)
+    return fold(text)
 
 
 @cache
