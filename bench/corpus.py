@@ -35,6 +35,9 @@ def _load(name: str) -> dict[str, Any]:
 
 ENTERPRISE = _load("education-enterprise.json")
 INDIVIDUAL = _load("individual.json")
+# Copies are parsed from the text: several times faster than deepcopy, by the million.
+_ENTERPRISE_TEXT = json.dumps(ENTERPRISE, ensure_ascii=False)
+_INDIVIDUAL_TEXT = json.dumps(INDIVIDUAL, ensure_ascii=False)
 BAD = tuple(_load(name) for name in ("bad-enterprise.json", "bad-individual.json",
                                      "bad-shape.json"))
 
@@ -83,7 +86,7 @@ def document(i: int, *, face_task_id: str = "face-task-0002") -> dict[str, Any]:
     """The i-th valid document: even i an enterprise, odd i an individual."""
     province, city, district, _ = CITIES[i % len(CITIES)]
     if i % 2 == 0:
-        data = copy.deepcopy(ENTERPRISE)
+        data = json.loads(_ENTERPRISE_TEXT)
         subject = data["icp_subject"]
         subject["base_info"]["name"] = subject_name(i)
         subject["organize_info"]["certificate_number"] = credit_code(i, district)
@@ -95,7 +98,7 @@ def document(i: int, *, face_task_id: str = "face-task-0002") -> dict[str, Any]:
         applet_person["certificate_number"] = resident_id(2 * i + 1, district)
         applet_person["mobile"], applet_person["emergency_contact"] = mobile(i, 2), mobile(i, 3)
     else:
-        data = copy.deepcopy(INDIVIDUAL)
+        data = json.loads(_INDIVIDUAL_TEXT)
         subject = data["icp_subject"]
         number = resident_id(2 * i, district)
         subject["organize_info"]["certificate_number"] = number
