@@ -87,34 +87,28 @@ class InboxChannel:
 
     def deliver(self, envelope: Envelope, *, session: Session | None, now: datetime) -> str:
         """Add the inbox row in the caller's transaction."""
+        return self.deliver_many([envelope], session=session, now=now)[0]
+
+    def deliver_many(
+        self, envelopes: list[Envelope], *, session: Session | None, now: datetime
+    ) -> list[str]:
+        """Add the inbox rows in the caller's transaction, in one insert."""
         assert session is not None, "the inbox channel writes in the delivering transaction"
-        message = InboxMessage(
-            user_key=envelope.recipient,
-            outbox_id=envelope.id,
-            template=envelope.template,
-            title=envelope.title,
-            body=envelope.body,
-            filing_id=envelope.filing_id,
-            created_at=now,
-        )
-        session.add(message)
+        messages = [
+            InboxMessage(
+                user_key=envelope.recipient,
+                outbox_id=envelope.id,
+                template=envelope.template,
+                title=envelope.title,
+                body=envelope.body,
+                filing_id=envelope.filing_id,
+                created_at=now,
+            )
+            for envelope in envelopes
+        ]
+        session.add_all(messages)
         session.flush()
-        return f"inbox-{message.id}"
-
-
-class LocalSmsGateway:
-    """Development SMS gateway: keeps texts in the local_sms table (`beian sms outbox`)."""
-
-    def __init__(self, session: Session, now: datetime) -> None:
-        self._session = session
-        self._now = now
-
-    def send(self, phone: str, text: str, sender: str) -> str:
-        """Store the text; it is 'sent' when the surrounding transaction commits."""
-        sms = LocalSms(phone=phone, sender=sender, text=text, created_at=self._now)
-        self._session.add(sms)
-        self._session.flush()
-        return f"local-{sms.id}"
+        return [f"inbox-{message.id}" for message in messages]
 
 
 class LocalSmsChannel:
@@ -127,9 +121,21 @@ class LocalSmsChannel:
 
     def deliver(self, envelope: Envelope, *, session: Session | None, now: datetime) -> str:
         """Store the text in the local outbox."""
+        return self.deliver_many([envelope], session=session, now=now)[0]
+
+    def deliver_many(
+        self, envelopes: list[Envelope], *, session: Session | None, now: datetime
+    ) -> list[str]:
+        """Store the texts in the local outbox, in one insert."""
         assert session is not None, "the local SMS channel writes in the delivering transaction"
-        sender = envelope.sender or self.default_sender
-        return LocalSmsGateway(session, now).send(envelope.recipient, envelope.body, sender)
+        texts = [
+            LocalSms(phone=envelope.recipient, sender=envelope.sender or self.default_sender,
+                     text=envelope.body, created_at=now)
+            for envelope in envelopes
+        ]
+        session.add_all(texts)
+        session.flush()
+        return [f"local-{sms.id}" for sms in texts]
 
 
 class GatewaySmsChannel:
