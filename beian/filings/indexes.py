@@ -19,11 +19,11 @@ from sqlalchemy import Index
 from beian.filings.models import Filing
 
 PATTERN_OPS = "varchar_pattern_ops"
-# Each name arm of the query keeps its first matches by number among the public rows: with
-# the number and the status in the index, that is an index-only scan of the prefix's
-# range (a 4-character prefix matches a thousand rows at a million filings), not a
-# thousand heap visits. PostgreSQL only; SQLite ignores INCLUDE.
-NAME_ARM_COLUMNS = ["record_number", "status"]
+# Each name arm of the query keeps the ids of its first matches by number among the
+# public rows: with the number, the status and the id in the index, that is an index-only
+# scan of the prefix's range (a 4-character prefix matches a thousand rows at a million
+# filings), not a thousand heap visits. PostgreSQL only; SQLite ignores INCLUDE.
+NAME_ARM_COLUMNS = ["record_number", "status", "id"]
 
 APPLET_NAME_PREFIX = Index(
     "ix_filings_applet_name_prefix",

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 20:38:36.179471
+Create Date: 2026-11-29 20:41:05.846379
 """
 from collections.abc import Sequence
 
@@ -103,13 +103,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('filings', schema=None) as batch_op:
         batch_op.create_index('ix_filings_appid', ['appid'], unique=False)
-        batch_op.create_index('ix_filings_applet_name_prefix', ['applet_name'], unique=False, postgresql_ops={'applet_name': 'varchar_pattern_ops'}, postgresql_include=['record_number', 'status'])
+        batch_op.create_index('ix_filings_applet_name_prefix', ['applet_name'], unique=False, postgresql_ops={'applet_name': 'varchar_pattern_ops'}, postgresql_include=['record_number', 'status', 'id'])
         batch_op.create_index('ix_filings_applicant', ['applicant', 'created_at'], unique=False)
         batch_op.create_index('ix_filings_province_status_deadline', ['province', 'status', 'deadline_at'], unique=False)
         batch_op.create_index('ix_filings_record_number_prefix', ['record_number'], unique=False, postgresql_ops={'record_number': 'varchar_pattern_ops'})
         batch_op.create_index('ix_filings_status_deadline', ['status', 'deadline_at'], unique=False)
         batch_op.create_index('ix_filings_subject_key_status', ['subject_key', 'status'], unique=False)
-        batch_op.create_index('ix_filings_subject_name_prefix', ['subject_name'], unique=False, postgresql_ops={'subject_name': 'varchar_pattern_ops'}, postgresql_include=['record_number', 'status'])
+        batch_op.create_index('ix_filings_subject_name_prefix', ['subject_name'], unique=False, postgresql_ops={'subject_name': 'varchar_pattern_ops'}, postgresql_include=['record_number', 'status', 'id'])
 
     op.create_table('local_sms',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -423,13 +423,13 @@ def downgrade() -> None:
 
     op.drop_table('local_sms')
     with op.batch_alter_table('filings', schema=None) as batch_op:
-        batch_op.drop_index('ix_filings_subject_name_prefix', postgresql_ops={'subject_name': 'varchar_pattern_ops'}, postgresql_include=['record_number', 'status'])
+        batch_op.drop_index('ix_filings_subject_name_prefix', postgresql_ops={'subject_name': 'varchar_pattern_ops'}, postgresql_include=['record_number', 'status', 'id'])
         batch_op.drop_index('ix_filings_subject_key_status')
         batch_op.drop_index('ix_filings_status_deadline')
         batch_op.drop_index('ix_filings_record_number_prefix', postgresql_ops={'record_number': 'varchar_pattern_ops'})
         batch_op.drop_index('ix_filings_province_status_deadline')
         batch_op.drop_index('ix_filings_applicant')
-        batch_op.drop_index('ix_filings_applet_name_prefix', postgresql_ops={'applet_name': 'varchar_pattern_ops'}, postgresql_include=['record_number', 'status'])
+        batch_op.drop_index('ix_filings_applet_name_prefix', postgresql_ops={'applet_name': 'varchar_pattern_ops'}, postgresql_include=['record_number', 'status', 'id'])
         batch_op.drop_index('ix_filings_appid')
 
     op.drop_table('filings')
