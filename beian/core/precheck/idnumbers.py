@@ -76,7 +76,8 @@ def check_resident_id(number: object, *, today: date) -> list[NumberProblem]:
                 "请按证件原样填写 18 位号码",
             )
         ]
-    if not (set(number[:17]) <= _DIGITS and number[17] in "0123456789Xx"):
+    first17 = number[:17]
+    if not (first17.isascii() and first17.isdigit() and number[17] in "0123456789Xx"):
         return [
             _problem(
                 "format",

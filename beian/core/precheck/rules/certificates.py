@@ -80,6 +80,7 @@ def certificate_types(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
 def validity_dates(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
     """Certificate validity: YYYYMMDD, end (or 长期) after start, enough time left."""
     months = ctx.config.min_validity_months_for(doc.icp_subject.base_info.province)
+    deadline: date | None = None  # the last end date too early, computed when first needed
     for path, principal in principals(doc):
         who = PRINCIPAL_LABELS[path]
         start_text = principal.certificate_validity_date_start
@@ -121,7 +122,9 @@ def validity_dates(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
                 "请核对证件上的有效期，起止日期可能填反了",
             )
             continue
-        if end <= add_months(ctx.today, months):
+        if deadline is None:
+            deadline = add_months(ctx.today, months)
+        if end <= deadline:
             state = "已过期" if end < ctx.today else f"剩余有效期不足 {months} 个月"
             yield Finding(
                 EXPIRES_TOO_SOON,
