@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Result, delete, select
+from sqlalchemy import Result, bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from beian.accounts.models import ApiToken, LoginSession, User
@@ -23,6 +23,18 @@ SESSION_MAX_AGE = timedelta(days=7)
 # Recording every request would turn each page view into a write; minutes are precise enough.
 SESSION_TOUCH_INTERVAL = timedelta(minutes=5)
 API_TOKEN_LIFETIME = timedelta(hours=24)
+
+# Every request resolves its session or token: one query for it and its user, built once.
+_SESSION_AND_USER = (
+    select(LoginSession, User)
+    .join(User, User.id == LoginSession.user_id)
+    .where(LoginSession.token_hash == bindparam("token_hash"))
+)
+_TOKEN_AND_USER = (
+    select(ApiToken, User)
+    .join(User, User.id == ApiToken.user_id)
+    .where(ApiToken.token_hash == bindparam("token_hash"))
+)
 
 
 @dataclass(frozen=True)
@@ -64,13 +76,11 @@ def start_login_session(session: Session, *, user: User, now: datetime) -> Issue
 def resolve_login_session(session: Session, *, token: str, now: datetime) -> User | None:
     """The active user behind a session token, extending the session; None if not valid."""
     now = now.astimezone(UTC)
-    row = session.scalars(
-        select(LoginSession).where(LoginSession.token_hash == hash_token(token))
-    ).first()
-    if row is None or row.expires_at <= now:
+    found = session.execute(_SESSION_AND_USER, {"token_hash": hash_token(token)}).first()
+    if found is None:
         return None
-    user = session.get(User, row.user_id)
-    if user is None or not user.is_active:
+    row, user = found
+    if row.expires_at <= now or not user.is_active:
         return None
     if now - row.last_seen_at >= SESSION_TOUCH_INTERVAL:
         row.last_seen_at = now
@@ -104,11 +114,11 @@ def issue_api_token(session: Session, *, user: User, now: datetime) -> IssuedTok
 def resolve_api_token(session: Session, *, token: str, now: datetime) -> User | None:
     """The active user behind a bearer token, or None when unknown, expired or inactive."""
     now = now.astimezone(UTC)
-    row = session.scalars(select(ApiToken).where(ApiToken.token_hash == hash_token(token))).first()
-    if row is None or row.expires_at <= now:
+    found = session.execute(_TOKEN_AND_USER, {"token_hash": hash_token(token)}).first()
+    if found is None:
         return None
-    user = session.get(User, row.user_id)
-    if user is None or not user.is_active:
+    row, user = found
+    if row.expires_at <= now or not user.is_active:
         return None
     if row.last_used_at is None or now - row.last_used_at >= SESSION_TOUCH_INTERVAL:
         row.last_used_at = now

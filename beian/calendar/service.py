@@ -106,12 +106,36 @@ def _parse_row(fields: list[str]) -> tuple[str, CalendarDay | None]:
     return "", CalendarDay(day, KINDS[kind], name)
 
 
+# The stored days as load_calendar reads them: columns only, in date order.
+_STORED_DAYS = select(CalendarEntry.day, CalendarEntry.is_workday, CalendarEntry.name).order_by(
+    CalendarEntry.day
+)
+# The last calendar built, under the stored days it was built from. Laying the stored days
+# over the official ones copies thousands of days; the stored days themselves are few and
+# are read every time, so an edit by any process (web, worker, CLI) is seen at once.
+_last_built: tuple[tuple[tuple[date, bool, str], ...], WorkCalendar] | None = None
+
+
 def load_calendar(session: Session) -> WorkCalendar:
     """The official calendar with every stored day laid over it."""
-    entries = session.scalars(select(CalendarEntry).order_by(CalendarEntry.day))
-    return official_calendar().with_days(
-        CalendarDay(entry.day, entry.is_workday, entry.name) for entry in entries
+    global _last_built
+    if any(
+        isinstance(row, CalendarEntry) for row in (*session.new, *session.dirty, *session.deleted)
+    ):
+        session.flush()  # this session's own unflushed edits count
+    # Nothing else pending can change the stored days: no need to flush it for this read.
+    with session.no_autoflush:
+        stored = tuple(
+            (day, is_workday, name) for day, is_workday, name in session.execute(_STORED_DAYS)
+        )
+    built = _last_built
+    if built is not None and built[0] == stored:
+        return built[1]  # WorkCalendar has no mutating methods: sharing it is safe
+    calendar = official_calendar().with_days(
+        CalendarDay(day, is_workday, name) for day, is_workday, name in stored
     )
+    _last_built = (stored, calendar)
+    return calendar
 
 
 def import_days(

@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 import secrets
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import Table, bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
 from beian.core.precheck import precheck
@@ -31,6 +31,9 @@ from beian.filings.registry import DatabaseRegistry
 from beian.provinces.service import load_precheck_config
 
 MAX_DOCUMENT_BYTES = 200_000
+_PEOPLE = cast(Table, FilingPerson.__table__)
+_DELETE_PEOPLE = delete(_PEOPLE).where(_PEOPLE.c.filing_id == bindparam("filing_id"))
+_INSERT_PEOPLE = insert(_PEOPLE)
 # Editable even after a rejection locked the rest: the face check lives three days, so a
 # filing fixed later must be able to name a fresh one.
 ALWAYS_EDITABLE = ("icp_applets.principal_info.verify_task_id",)
@@ -222,18 +225,27 @@ def _require_clean(session: Session, filing: Filing, *, now: datetime) -> None:
 
 
 def _record_submission(session: Session, filing: Filing) -> None:
-    """Keep the submitted copy and the people named, for the cross-filing rules."""
+    """Keep the submitted copy and the people named, for the cross-filing rules.
+
+    The people rows are written with the submitted copy and only then (here, and by
+    beian.crypto.rehash from the submitted copy), so a filing never submitted has none to
+    delete. Both statements go straight to the table: the filing row exists already, and
+    its own pending changes are left for the move's flush to write in one UPDATE.
+    """
+    if filing.submitted_document is not None:
+        session.execute(_DELETE_PEOPLE, {"filing_id": filing.id})
+    rows = [
+        {
+            "filing_id": filing.id,
+            "role": role,
+            "certificate_hash": certificate_hash,
+            "mobile_hash": mobile_hash,
+        }
+        for role, certificate_hash, mobile_hash in people(filing.document)
+    ]
+    if rows:
+        session.execute(_INSERT_PEOPLE, rows)
     filing.submitted_document = filing.document
-    session.execute(delete(FilingPerson).where(FilingPerson.filing_id == filing.id))
-    for role, certificate_hash, mobile_hash in people(filing.document):
-        session.add(
-            FilingPerson(
-                filing_id=filing.id,
-                role=role,
-                certificate_hash=certificate_hash,
-                mobile_hash=mobile_hash,
-            )
-        )
 
 
 def _check_shape(document: Any) -> None:
