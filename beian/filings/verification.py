@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from beian.config import load_settings
 from beian.core.workflow import PUBLIC, Event, Status
@@ -241,10 +241,14 @@ def _fail(session: Session, filing: Filing, purpose: str, *, now: datetime, reas
 def _fail_many(
     session: Session, filings: list[Filing], purpose: str, *, now: datetime, reason: str
 ) -> None:
-    waiting = select(SmsChallenge).where(
-        SmsChallenge.filing_id.in_([filing.id for filing in filings]),
-        SmsChallenge.purpose == purpose,
-        SmsChallenge.status == "waiting",
+    waiting = (
+        select(SmsChallenge)
+        .where(
+            SmsChallenge.filing_id.in_([filing.id for filing in filings]),
+            SmsChallenge.purpose == purpose,
+            SmsChallenge.status == "waiting",
+        )
+        .options(load_only(SmsChallenge.id, SmsChallenge.status))  # no phone decrypted
     )
     for challenge in session.scalars(waiting):
         challenge.status = "failed"

@@ -35,9 +35,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Select, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, load_only, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 
 from beian.clock import Clock, as_utc
@@ -235,20 +235,41 @@ def notify(
     ]
 
 
-def claim(
-    session: Session,
-    *,
-    now: datetime,
-    limit: int,
-    policy: RetryPolicy,
-    switched_off: frozenset[str] = frozenset(),
-) -> list[_Claim]:
-    """Lease up to `limit` due rows to this worker (the caller commits).
-
-    Rows of a channel that is switched off are finished as skipped on the spot: nothing
-    would be sent, so there is no attempt to lease.
-    """
+def claim(session: Session, *, now: datetime, limit: int, policy: RetryPolicy) -> list[_Claim]:
+    """Lease up to `limit` due rows to this worker (the caller commits)."""
     now = as_utc(now)
+    leased = []
+    for row in session.scalars(_due(now, limit, session)):
+        if row.attempts >= policy.max_attempts:
+            # Every attempt so far ended with the worker gone (lease ran out): a poison row.
+            _finish(row, DEAD, now, error=row.last_error or "worker stopped during delivery")
+        else:
+            leased.append(row)
+    # One token for the whole lease: it tells this claim from a later one of the same rows.
+    token = uuid.uuid4().hex
+    _set(session, leased, locked_until=now + policy.lease, claim_token=token)
+    session.flush()
+    return [_Claim(_envelope(row), token) for row in leased]
+
+
+def skip_switched_off(
+    session: Session, *, now: datetime, limit: int, switched_off: frozenset[str]
+) -> int:
+    """Finish due rows of switched-off channels as skipped, unread: nothing would be sent,
+    so there is nothing to lease or decrypt. Returns how many."""
+    now = as_utc(now)
+    skipped = 0
+    for channel in sorted(switched_off):
+        query = _due(now, limit, session).where(OutboxMessage.channel == channel)
+        rows = list(session.scalars(query.options(load_only(OutboxMessage.id))))
+        _set(session, rows, status=SKIPPED, finished_at=now, locked_until=None,
+             claim_token=None, last_error=_SWITCHED_OFF.get(channel, "off"))
+        skipped += len(rows)
+    return skipped
+
+
+def _due(now: datetime, limit: int, session: Session) -> Select[OutboxMessage]:
+    """Due rows no live lease holds, oldest first, locked (others skip them on PostgreSQL)."""
     query = (
         select(OutboxMessage)
         .where(
@@ -261,26 +282,7 @@ def claim(
     )
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    claims, skipped, leased = [], [], []
-    for row in session.scalars(query):
-        if row.channel in switched_off:
-            skipped.append(row)
-        elif row.attempts >= policy.max_attempts:
-            # Every attempt so far ended with the worker gone (lease ran out): a poison row.
-            _finish(row, DEAD, now, error=row.last_error or "worker stopped during delivery")
-        else:
-            leased.append(row)
-    # One token for the whole lease: it tells this claim from a later one of the same rows.
-    token = uuid.uuid4().hex
-    claims = [_Claim(_envelope(row), token) for row in leased]
-    claims += [_Claim(_envelope(row), "") for row in skipped]
-    _set(session, leased, locked_until=now + policy.lease, claim_token=token)
-    for channel in {row.channel for row in skipped}:
-        _set(session, [row for row in skipped if row.channel == channel], status=SKIPPED,
-             finished_at=now, locked_until=None, claim_token=None,
-             last_error=_SWITCHED_OFF.get(channel, "off"))
-    session.flush()
-    return claims
+    return query
 
 
 def _set(session: Session, rows: list[OutboxMessage], **values: Any) -> None:
@@ -307,14 +309,13 @@ def deliver_due(
     """
     off = frozenset(name for name in CHANNELS if channels.get(name) is None)
     with transaction(sessions) as session:
-        claims = claim(session, now=clock.now(), limit=limit, policy=channels.policy,
-                       switched_off=off)
+        skipped = skip_switched_off(session, now=clock.now(), limit=limit, switched_off=off)
+        room = limit - skipped
+        claims = claim(session, now=clock.now(), limit=room, policy=channels.policy) if room else []
     faults.point("outbox_claimed")
-    stats = DeliveryStats(claimed=len(claims))
-    leased = [item for item in claims if item.token]
-    stats.skipped = len(claims) - len(leased)
-    together = [item for item in leased if _in_database(channels, item)]
-    alone = [item for item in leased if item not in together]
+    stats = DeliveryStats(claimed=len(claims) + skipped, skipped=skipped)
+    together = [item for item in claims if _in_database(channels, item)]
+    alone = [item for item in claims if item not in together]
     if len(together) > 1:
         alone += _deliver_together(sessions, clock, channels, together, stats)
     else:
@@ -526,6 +527,9 @@ def _reclaim_all(session: Session, items: list[_Claim]) -> list[OutboxMessage]:
             OutboxMessage.id.in_([item.envelope.id for item in items]),
             OutboxMessage.status == PENDING,
         )
+        # What the bookkeeping needs: no encrypted column is read and decrypted.
+        .options(load_only(OutboxMessage.id, OutboxMessage.status, OutboxMessage.claim_token,
+                           OutboxMessage.attempts))
         .with_for_update()
     )
     tokens = {item.envelope.id: item.token for item in items}
