@@ -6,7 +6,6 @@ from sqlalchemy.orm import Session
 
 from beian.clock import Clock
 from beian.config import load_settings
-from beian.documents import ocr
 from beian.documents.models import Media
 from beian.documents.storage import Storage, default_storage
 from beian.timers import service as timers
@@ -35,6 +34,10 @@ def run_document_ocr(session: Session, timer: Timer, clock: Clock) -> None:
     payload = timer.payload or {}
     # Timers armed before the typed values moved onto the row still carry them.
     expected = media.ocr_expected if media.ocr_expected is not None else payload.get("expected")
+    # Imported here: OpenCV and the OCR engine take a second to load, which every
+    # `beian tick` and worker start would pay for nothing when no OCR is due.
+    from beian.documents import ocr
+
     result = ocr.cross_check(storage().get(media.storage_key), payload["kind"],
                              expected or {}, media.field)
     media.ocr_findings = result.to_dict()
