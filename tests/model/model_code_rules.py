@@ -173,8 +173,11 @@ class CodeRules(Harness):
         index=INDEX,
         person=st.integers(0, len(PEOPLE) - 1),
         purpose=st.sampled_from(("verify", "cancel")),
+        again=st.integers(0, 3).map(lambda n: n == 0),
     )
-    def resend(self, index: int, person: int, purpose: str) -> None:
+    def resend(self, index: int, person: int, purpose: str, again: bool = False) -> None:
+        """Ask for a new code; `again`: once it came, wait out the cool-down and ask for a
+        second one (only one resend is allowed)."""
         _, purpose, mobile, number = self.addressee(index, person, purpose)
         target = self.model.newest_waiting(purpose, mobile, number)
         now = self.now()
@@ -196,6 +199,13 @@ class CodeRules(Harness):
             assert target is not None
             target.resends += 1
             target.last_sent = now
+            if again:
+                self.clock.advance(RESEND_COOLDOWN)
+                self.resend(index, person, purpose)
+        elif expected is not None and expected.kind is Conflict:
+            assert target is not None
+            cooling = target.resends < MAX_RESENDS
+            COVERAGE[f"resends refused: {'cool-down' if cooling else 'already resent'}"] += 1
 
     # --- time -------------------------------------------------------------------------------
 

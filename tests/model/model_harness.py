@@ -1,5 +1,9 @@
 """The lifecycle machine's harness: a fresh database per run, the model, and `attempt`.
 
+Each run's database is a copy of one built once per process (an empty schema, then the
+seeded state of each start, see `Seeded`), on a memory file system where there is one:
+the machine measures the lifecycle, not the disk.
+
 Every action goes through `attempt`, which runs it in its own transaction (as a request
 would), demands exactly the outcome the model predicts, and on a refusal demands that
 nothing in the database moved.
@@ -8,11 +12,15 @@ nothing in the database moved.
 from __future__ import annotations
 
 import atexit
+import copy
+import os
 import shutil
+import sqlite3
 import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -71,12 +79,18 @@ def action(
 
 
 _TEMPLATE: list[Path] = []
+# Scratch databases live in memory when the machine has a tmpfs (no fsync per checkpoint).
+SCRATCH = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+
+
+def scratch_folder(prefix: str) -> Path:
+    return Path(tempfile.mkdtemp(prefix=prefix, dir=SCRATCH))
 
 
 def template_database() -> Path:
     """An empty database with the full schema, built once per test process and copied."""
     if not _TEMPLATE:
-        folder = Path(tempfile.mkdtemp(prefix="beian-model-template-"))
+        folder = scratch_folder("beian-model-template-")
         atexit.register(shutil.rmtree, folder, True)
         engine = make_engine(f"sqlite:///{folder}/template.db")
         metadata.create_all(engine)
@@ -85,12 +99,36 @@ def template_database() -> Path:
     return _TEMPLATE[0]
 
 
+@dataclass
+class Seeded:
+    """A run's state right after its seeding: the database file and what the machine knows.
+
+    Seeding (three filings, one taken to the end) is the same for every run from one start
+    and costs as much as a few dozen steps, so it is done once per start and copied.
+    """
+
+    database: Path
+    model: Model
+    now: datetime
+    worker_ran_at: datetime
+    applets: int
+
+
+SEEDED: dict[datetime, Seeded] = {}
+
+
+def copy_database(source: Path, target: Path) -> None:
+    """A consistent copy of a SQLite database, its write-ahead log included."""
+    with closing(sqlite3.connect(source)) as origin, closing(sqlite3.connect(target)) as copied:
+        origin.backup(copied)
+
+
 class Harness(RuleBasedStateMachine):
     """State shared by the rules: database, clock, world driver and model."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.folder = Path(tempfile.mkdtemp(prefix="beian-model-"))
+        self.folder = scratch_folder("beian-model-")
         shutil.copy(template_database(), self.folder / "beian.db")
         self.engine = make_engine(f"sqlite:///{self.folder}/beian.db")
         self.clock = FixedClock(datetime(2026, 3, 2, 9, 0, tzinfo=CHINA_TZ))
@@ -108,6 +146,33 @@ class Harness(RuleBasedStateMachine):
 
     def now(self) -> datetime:
         return self.clock.now()
+
+    def save_seeded(self, start: datetime) -> None:
+        """Keep the state after seeding from `start`, for the next runs from there."""
+        folder = scratch_folder("beian-model-seeded-")
+        atexit.register(shutil.rmtree, folder, True)
+        copy_database(self.folder / "beian.db", folder / "seeded.db")
+        SEEDED[start] = Seeded(
+            folder / "seeded.db",
+            copy.deepcopy(self.model),
+            self.now(),
+            self.worker_ran_at,
+            self.applets,
+        )
+
+    def restore_seeded(self, start: datetime) -> bool:
+        """Start from the kept state after seeding from `start`, if there is one."""
+        seeded = SEEDED.get(start)
+        if seeded is None:
+            return False
+        self.engine.dispose()
+        copy_database(seeded.database, self.folder / "beian.db")
+        self.model = copy.deepcopy(seeded.model)
+        self.clock.set(seeded.now)
+        self.worker_ran_at = seeded.worker_ran_at
+        self.applets = seeded.applets
+        TALLY["runs from a kept seeding"] += 1
+        return True
 
     @invariant()
     def everything_agrees(self) -> None:
