@@ -16,7 +16,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from httpx2 import Response
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from beian.clock import FixedClock
@@ -97,6 +97,7 @@ class Stage:
 
     def __init__(self, app: FastAPI, engine: Engine, clock: FixedClock) -> None:
         metadata.create_all(engine)
+        self.engine = engine
         self.sessions = make_sessionmaker(engine)
         app.state.sessions = self.sessions
         for username, role, province in USERS:
@@ -140,6 +141,11 @@ class Stage:
             headers["Authorization"] = f"Bearer {token}"
         return self.client.request(method, url, headers=headers, **kwargs)
 
+    def connections_in_use(self) -> int:
+        """Connections checked out of the pool: none between requests, or a session of the
+        application was left open (it would hold the server's connections and locks)."""
+        return int(self.engine.pool.checkedout())
+
     def fingerprint(self, targets: dict[str, Target]) -> str:
         """A digest of every table an action may write: its row count, and the content of
         the rows of the three targets (whole tables where rows do not name a filing)."""
@@ -162,13 +168,6 @@ class Stage:
                 for row in sorted(repr(tuple(row)) for row in session.execute(query)):
                     digest.update(row.encode())
         return digest.hexdigest()
-
-
-def empty(engine: Engine) -> None:
-    """Delete every row (the shared PostgreSQL scratch database outlives this module)."""
-    tables = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
-    with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 
 
 @cache

@@ -27,14 +27,13 @@ from tests.authz.authz_stage import (
     Stage,
     Target,
     addresses_an_object,
-    empty,
     masked_forms,
     request_kwargs,
     url_for,
 )
 from tests.authz.authz_table import ACTORS, EXPECTED, OBJECTS, cells, may_call
 from tests.fuzz.filing_cast import BEIJING, GUANGDONG
-from tests.fuzz.fuzz_world import fuzz_app
+from tests.fuzz.fuzz_world import empty, fuzz_app, module_engine
 
 CLOCK = FixedClock(datetime(2026, 3, 2, 9, 0, tzinfo=CHINA_TZ))
 APP = fuzz_app(CLOCK)
@@ -56,7 +55,7 @@ def stage(
     if request.param == "sqlite":
         engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('authz')}/beian.db")
     else:
-        engine = make_engine(request.getfixturevalue("postgres_url"))
+        engine = module_engine(request.getfixturevalue("postgres_url"))
         empty(engine)
     yield Stage(APP, engine, CLOCK)
     if request.param == "postgresql":
@@ -120,6 +119,8 @@ def test_authorization_matrix_row(row: str, stage: Stage) -> None:
         else:
             problems += _allowed(response, where, row, actor, letter, targets, sent)
         problems += _masking(response, where, operation_id, actor, letter, targets, allowed)
+        if stage.connections_in_use():
+            problems.append(f"{where}: the request left a database session open")
     assert problems == []
 
 

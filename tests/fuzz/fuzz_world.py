@@ -7,6 +7,7 @@ which fills a fresh database and returns what the fuzzer may aim at (real ids).
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,11 +15,12 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import sessionmaker
 
 from beian.clock import FixedClock
 from beian.config import Settings
-from beian.db import make_sessionmaker
+from beian.db import make_engine, make_sessionmaker
 from beian.db.models import metadata
 from beian.documents.storage import EncryptedStorage, MemoryStorage
 from beian.facecheck import service as facecheck
@@ -98,11 +100,59 @@ class Seeded:
         return {"Authorization": f"Bearer {token}"}
 
 
+# SQLSTATE of "sorry, too many clients already": the server (shared with other test runs
+# and benchmarks on this machine) has no connection left for now.
+TOO_MANY_CONNECTIONS = "53300"
+# How long a module waits for the server to have a connection free, and for its tables.
+WAIT_SECONDS = 60
+
+
+def module_engine(url: str) -> Engine:
+    """An engine on the run's shared PostgreSQL scratch database for one module's app.
+
+    Requests come one at a time here, so a small pool is plenty and holds few of the
+    server's connections; when the server has none free, wait for one a while, then fail
+    saying what holds them (instead of an error at fixture setup with no cause).
+    """
+    engine = make_engine(url, pool_size=2, max_overflow=3, pool_timeout=WAIT_SECONDS)
+    deadline = time.monotonic() + WAIT_SECONDS
+    while True:
+        try:
+            with engine.connect():
+                return engine
+        except OperationalError as error:
+            full = getattr(error.orig, "sqlstate", None) == TOO_MANY_CONNECTIONS
+            if not full or time.monotonic() > deadline:
+                engine.dispose()
+                raise RuntimeError(f"no connection to {engine.url!r}: {error.orig}") from error
+            time.sleep(1)  # waiting for the server, not for the code under test
+
+
 def empty(engine: Engine) -> None:
-    """Delete every row (the shared PostgreSQL scratch database outlives this module)."""
+    """Delete every row (the shared PostgreSQL scratch database outlives this module).
+
+    TRUNCATE waits for every lock on the tables; a session left open elsewhere would make
+    it wait for ever, so give up after a while and name the sessions in the way.
+    """
     tables = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
-    with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(f"SET LOCAL lock_timeout = '{WAIT_SECONDS}s'"))
+            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    except OperationalError as error:
+        raise RuntimeError(
+            f"could not empty the scratch database: {sessions_in(engine)}"
+        ) from error
+
+
+def sessions_in(engine: Engine) -> str:
+    """Who else is connected to this database, and in which state (for failure messages)."""
+    query = text(
+        "SELECT application_name, state, left(query, 80) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    )
+    with engine.connect() as connection:
+        return "; ".join(" | ".join(map(str, row)) for row in connection.execute(query))
 
 
 def seed(app: FastAPI, engine: Engine, clock: FixedClock) -> Seeded:

@@ -31,7 +31,7 @@ from schemathesis.specs.openapi.checks import (
 
 from beian.clock import CHINA_TZ, FixedClock
 from beian.db import make_engine
-from tests.fuzz.fuzz_world import ROLE_USERS, Seeded, empty, fuzz_app, seed
+from tests.fuzz.fuzz_world import ROLE_USERS, Seeded, empty, fuzz_app, module_engine, seed
 
 # How many generated requests per operation and role: the whole module stays within a
 # few minutes on two cores. Raise it locally to search harder.
@@ -93,7 +93,7 @@ def seeded(
     if request.param == "sqlite":
         engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('fuzz')}/beian.db")
     else:
-        engine = make_engine(request.getfixturevalue("postgres_url"))
+        engine = module_engine(request.getfixturevalue("postgres_url"))
         empty(engine)
     world = seed(APP, engine, CLOCK)
     KNOWN.clear()
