@@ -21,6 +21,10 @@ class Settings:
     secret_key: str = field(default_factory=lambda: _env("SECRET_KEY", "dev-only-secret-key"))
     # Where the development SMS gateway keeps its outbox ("local") or a real gateway name.
     sms_gateway: str = field(default_factory=lambda: _env("SMS_GATEWAY", "local"))
+    # The address applicants and principals reach Beian at: texts name its /verify page.
+    public_url: str = field(
+        default_factory=lambda: _env("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+    )
 
 
 def load_settings() -> Settings:

@@ -263,7 +263,10 @@ def _send_code(session: Session, filing: Filing, challenge: SmsChallenge, *, now
     code = f"{secrets.randbelow(1_000_000):06d}"
     challenge.code_hash = _hash(challenge, code)
     challenge.last_sent_at = now
-    params = message_params(filing) | {"code": code, "sender": SENDER}
+    page = "/verify" if challenge.purpose == "verify" else "/verify/cancel"
+    params = message_params(filing) | {
+        "code": code, "sender": SENDER, "verify_url": load_settings().public_url + page,
+    }
     template = "sms_code" if challenge.purpose == "verify" else "cancel_code"
     enqueue(
         session,

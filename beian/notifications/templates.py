@@ -82,7 +82,7 @@ TEMPLATES: dict[str, Template] = {
             "sms_code",
             "备案短信核验码",
             "【工信部ICP备案】您的短信核验码为{code}，用于小程序「{applet_name}」的ICP备案短信核验，"
-            "24小时内有效。请在备案核验页面输入本人手机号、证件号码和核验码完成核验。"
+            "24小时内有效。请打开 {verify_url} 输入本人手机号、证件号码和核验码完成核验。"
             "核验码仅限负责人本人使用，请勿告知任何人（包括备案服务人员）。",
             default_channels=("sms",),
             allowed=("sms",),
@@ -125,8 +125,8 @@ TEMPLATES: dict[str, Template] = {
             "cancel_code",
             "备案注销确认码",
             "【工信部ICP备案】您的注销确认码为{code}，用于注销小程序「{applet_name}」的ICP备案"
-            "（备案号{record_number}）。确认注销请在页面输入确认码；如非本人操作请忽略本短信，"
-            "注销将不会进行。请勿将确认码告知任何人。",
+            "（备案号{record_number}）。确认注销请打开 {verify_url} 输入确认码；"
+            "如非本人操作请忽略本短信，注销将不会进行。请勿将确认码告知任何人。",
             default_channels=("sms",),
             allowed=("sms",),
             sender=VERIFICATION_SENDER,

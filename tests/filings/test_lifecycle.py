@@ -130,7 +130,8 @@ def test_reviewers_must_claim_and_never_hold_the_same_filing(world, document):
         world.approve(filing_id)  # the lapsed claim no longer lets the first reviewer act
 
 
-def test_platform_approval_texts_both_principals_of_a_new_subject(world, document):
+def test_platform_approval_texts_both_principals_of_a_new_subject(world, document, monkeypatch):
+    monkeypatch.setenv("BEIAN_PUBLIC_URL", "https://beian.example.cn/")
     filing_id = platform_approved(world, document)
     filing = world.filing(filing_id)
     assert filing.status == Status.SMS_VERIFICATION
@@ -140,6 +141,7 @@ def test_platform_approval_texts_both_principals_of_a_new_subject(world, documen
         [text] = world.texts_to(phone)
         assert world.senders_to(phone) == ["12381"]
         assert "24小时" in text
+        assert "https://beian.example.cn/verify " in text  # the page where the code goes
 
 
 def test_one_text_when_both_principals_share_a_phone(world, document):
@@ -269,6 +271,7 @@ def test_cancellation_needs_the_principals_code(world, document):
     world.applicant_does("request_cancellation", filing_id)
     assert world.filing(filing_id).status == Status.CANCEL_PENDING
     mobile, number = principal(document)
+    assert "/verify/cancel " in world.texts_to(mobile)[-1]  # the confirmation page
     world.enter_code(mobile, number, world.latest_code(mobile), purpose="cancel")
     assert world.filing(filing_id).status == Status.CANCELLED
 

@@ -29,8 +29,8 @@ def _send_texts(url: str, clock: FixedClock) -> None:
     metadata.create_all(engine)
     sessions = make_sessionmaker(engine)
     texts = [
-        (ALICE, "sms_code", {"code": "482913", "applet_name": "图书角"}),
-        (BOB, "sms_code", {"code": "105566", "applet_name": "图书角"}),
+        (ALICE, "sms_code", {"code": "482913", "applet_name": "图书角", "verify_url": "https://beian.example.cn/verify"}),
+        (BOB, "sms_code", {"code": "105566", "applet_name": "图书角", "verify_url": "https://beian.example.cn/verify"}),
         (ALICE, "sms_reminder", {"applet_name": "图书角", "deadline": "2026-03-03 09:00"}),
     ]
     for n, (phone, template, params) in enumerate(texts):

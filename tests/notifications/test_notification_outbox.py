@@ -355,7 +355,7 @@ def test_local_sms_uses_12381_for_codes_and_the_platform_sender_otherwise(
 ) -> None:
     with transaction(sessions) as session:
         for key, template, params in (
-            ("c", "sms_code", {"code": "482913", "applet_name": "图书角"}),
+            ("c", "sms_code", {"code": "482913", "applet_name": "图书角", "verify_url": "https://beian.example.cn/verify"}),
             ("r", "sms_reminder", {"applet_name": "图书角", "deadline": "3月3日 09:00"}),
         ):
             enqueue(

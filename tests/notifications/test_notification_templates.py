@@ -42,12 +42,14 @@ def test_each_template_fills_every_placeholder(name: str) -> None:
 
 
 def test_verification_sms_reads_as_sent_by_12381() -> None:
-    rendered = render("sms_code", {"code": "482913", "applet_name": "图书角"}, channel="sms")
+    rendered = render("sms_code", {"code": "482913", "applet_name": "图书角", "verify_url": "https://beian.example.cn/verify"},
+                      channel="sms")
     assert rendered.sender == "12381"
     assert "482913" in rendered.body
     assert "图书角" in rendered.body and "核验" in rendered.body
     assert "24小时内有效" in rendered.body
     assert "请勿告知" in rendered.body
+    assert "https://beian.example.cn/verify" in rendered.body  # where to enter the code
 
 
 def test_bureau_approval_carries_the_filing_number() -> None:
@@ -72,11 +74,11 @@ def test_missing_params_are_named() -> None:
 
 def test_codes_go_by_sms_only() -> None:
     with pytest.raises(TemplateError, match="may only be sent by sms, not by 'inbox'"):
-        render("sms_code", {"code": "1", "applet_name": "a"}, channel="inbox")
+        render("sms_code", {"code": "1", "applet_name": "a", "verify_url": "u"}, channel="inbox")
     with pytest.raises(TemplateError, match="may only be sent by sms"):
         render(
             "cancel_code",
-            {"code": "1", "applet_name": "a", "record_number": "n"},
+            {"code": "1", "applet_name": "a", "record_number": "n", "verify_url": "u"},
             channel="template",
         )
 

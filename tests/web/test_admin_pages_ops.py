@@ -106,7 +106,8 @@ def test_only_dead_or_skipped_messages_offer_and_accept_a_retry(operator, sessio
 def test_sms_recipients_are_masked(operator, sessions, clock):
     with transaction(sessions) as db:
         enqueue(db, channel="sms", recipient=PHONE, template="sms_code",
-                params={"code": "123456", "applet_name": "启明星学堂"}, dedup_key="k-sms",
+                params={"code": "123456", "applet_name": "启明星学堂", "verify_url": "https://beian.example.cn/verify"},
+                dedup_key="k-sms",
                 now=clock.now())
     html = operator.get("/admin/outbox").text
     assert "138****5678" in html

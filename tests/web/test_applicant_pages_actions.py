@@ -169,7 +169,9 @@ def test_cancel_needs_a_tick_and_explains_the_sms(client, world, document):
     response = _post(client, f"/filings/{filing_id}/cancel", {"confirm": "1"})
     assert response.headers["location"] == f"/filings/{filing_id}?done=cancel_requested"
     assert world.filing(filing_id).status == "cancel_pending"
-    assert "12381" in client.get(response.headers["location"]).text
+    pending = client.get(response.headers["location"]).text
+    assert "12381" in pending
+    assert 'href="/verify/cancel"' in pending and 'href="/verify/cancel"' not in page
 
 
 def test_a_change_opens_the_form_prefilled_and_submits_a_change(client, world, document):
