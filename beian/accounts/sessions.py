@@ -113,17 +113,31 @@ def issue_api_token(session: Session, *, user: User, now: datetime) -> IssuedTok
 
 def resolve_api_token(session: Session, *, token: str, now: datetime) -> User | None:
     """The active user behind a bearer token, or None when unknown, expired or inactive."""
+    return check_api_token(session, token=token, now=now).user
+
+
+@dataclass(frozen=True)
+class TokenCheck:
+    """The outcome of a bearer token check: its user, and whether its use was recorded."""
+
+    user: User | None
+    touched: bool = False
+
+
+def check_api_token(session: Session, *, token: str, now: datetime) -> TokenCheck:
+    """resolve_api_token, also saying whether the token's last use was written (flushed)."""
     now = now.astimezone(UTC)
     found = session.execute(_TOKEN_AND_USER, {"token_hash": hash_token(token)}).first()
     if found is None:
-        return None
+        return TokenCheck(None)
     row, user = found
     if row.expires_at <= now or not user.is_active:
-        return None
+        return TokenCheck(None)
     if row.last_used_at is None or now - row.last_used_at >= SESSION_TOUCH_INTERVAL:
         row.last_used_at = now
         session.flush()
-    return user
+        return TokenCheck(user, touched=True)
+    return TokenCheck(user)
 
 
 def revoke_api_token(session: Session, *, token: str) -> bool:

@@ -16,12 +16,13 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from beian.accounts.models import User
 from beian.accounts.roles import Role
+from beian.accounts.sessions import check_api_token
 from beian.core.workflow import Status
 from beian.db import transaction
 from beian.filings.errors import Conflict, NotFound
 from beian.filings.models import Filing
 from beian.filings.service import get_filing, own_filing
-from beian.web.auth import require_role
+from beian.web.auth import bearer_token, is_api_request, require_role
 from beian.web.findings import INVALID_FIELD, ErrorBody, FindingError, finding
 
 _DESCRIPTIONS = {
@@ -50,26 +51,99 @@ TaskId = Annotated[
 # Text typed by people: no control characters (PostgreSQL refuses NUL in text columns).
 PLAIN_TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 
-Applicant = Annotated[User, Depends(require_role(Role.APPLICANT))]
-PlatformReviewer = Annotated[User, Depends(require_role(Role.PLATFORM_REVIEWER))]
-BureauReviewer = Annotated[User, Depends(require_role(Role.BUREAU_REVIEWER))]
-Reviewer = Annotated[User, Depends(require_role(Role.PLATFORM_REVIEWER, Role.BUREAU_REVIEWER))]
-Reader = Annotated[
-    User, Depends(require_role(Role.APPLICANT, Role.PLATFORM_REVIEWER, Role.BUREAU_REVIEWER))
-]
-Operator = Annotated[User, Depends(require_role(Role.OPERATOR))]
-
-
 def now_of(request: Request) -> datetime:
     """The injected clock's current instant."""
     return request.app.state.clock.now()  # type: ignore[no-any-return]
 
 
+def _request_session(request: Request) -> Iterator[Session]:
+    """The API request's database session: the bearer token is checked in it, and the
+    request's unit of work continues it, so a request opens one transaction, not two.
+
+    What the unit of work does not take over (a refused request, an operation without
+    one) is the token check's own work and is committed here, as it was on its own.
+    """
+    session = request.app.state.sessions()
+    request.state.api_session = session
+    try:
+        yield session
+        if request.state.api_session is session:
+            session.commit()
+    except BaseException:
+        if request.state.api_session is session:
+            try:
+                session.commit()  # the token check's touch stands whatever the request did
+            except Exception:
+                session.rollback()  # the check itself failed: the request's error stands
+        raise
+    finally:
+        request.state.api_session = None
+        session.close()
+
+
+def _authenticate(
+    request: Request,
+    session: Annotated[Session, Depends(_request_session, scope="function")],
+) -> None:
+    """Resolve the bearer token in the request's session, before beian.web.auth looks for
+    the user (it finds it on request.state and asks nothing more of the database)."""
+    if hasattr(request.state, "user") or not is_api_request(request):
+        return
+    request.state.user = None  # should the look-up fail, nothing else tries again
+    token = bearer_token(request)
+    if token:
+        checked = check_api_token(session, token=token, now=now_of(request))
+        request.state.user = checked.user
+        if checked.touched:
+            # The check recorded the token's use (at most every few minutes): commit that on
+            # its own, as before, so the request's work failing does not take it back.
+            session.commit()
+
+
+def _role(*roles: Role) -> Any:
+    """auth.require_role, with the user resolved in the request's own session."""
+    check = require_role(*roles)
+
+    def dependency(_: None, user: User) -> User:
+        return user
+
+    # Objects, not strings: `check` is local, where FastAPI cannot resolve a name.
+    dependency.__annotations__ = {
+        "_": Annotated[None, Depends(_authenticate)],
+        "user": Annotated[User, Depends(check)],
+        "return": User,
+    }
+    dependency.__name__ = check.__name__
+    return Depends(dependency)
+
+
+Applicant = Annotated[User, _role(Role.APPLICANT)]
+PlatformReviewer = Annotated[User, _role(Role.PLATFORM_REVIEWER)]
+BureauReviewer = Annotated[User, _role(Role.BUREAU_REVIEWER)]
+Reviewer = Annotated[User, _role(Role.PLATFORM_REVIEWER, Role.BUREAU_REVIEWER)]
+Reader = Annotated[User, _role(Role.APPLICANT, Role.PLATFORM_REVIEWER, Role.BUREAU_REVIEWER)]
+Operator = Annotated[User, _role(Role.OPERATOR)]
+
+
+@contextmanager
+def _continued(session: Session) -> Iterator[Session]:
+    """beian.db.transaction for a session the request already opened."""
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
 @contextmanager
 def unit_of_work(request: Request) -> Iterator[Session]:
     """One transaction per request; losing a race to another writer is a 409, not a 500."""
+    opened: Session | None = getattr(request.state, "api_session", None)
+    request.state.api_session = None  # taken over: committed or rolled back here
+    work = _continued(opened) if opened is not None else transaction(request.app.state.sessions)
     try:
-        with transaction(request.app.state.sessions) as session:
+        with work as session:
             yield session
     except StaleDataError:
         raise Conflict(

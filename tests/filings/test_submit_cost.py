@@ -1,0 +1,125 @@
+"""What a pre-check and a submission cost the database, and that the shortcuts change nothing.
+
+The registry answers from columns (never a whole Filing, whose documents are decrypted on
+load), a subject's facts in one statement, each question once per check; the calendar is
+rebuilt only when its stored days change, and an edit is seen by the next deadline.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+
+from sqlalchemy import event, update
+
+from beian.calendar.models import CalendarEntry
+from beian.calendar.service import import_days, load_calendar
+from beian.core.workdays import CalendarDay
+from beian.filings import service
+from beian.filings.models import Filing
+from beian.filings.registry import DatabaseRegistry
+from tests.journey import submitted
+
+
+@contextmanager
+def statements(world) -> Iterator[list[str]]:
+    """The SQL statements run on the world's engine inside the block."""
+    engine = world.sessions.kw["bind"]
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def _another_applet(document: dict, appid: str, mobile: str, number: str) -> dict:
+    again = copy.deepcopy(document)
+    again["icp_applets"]["base_info"]["appid"] = appid
+    again["icp_applets"]["base_info"]["name"] = "另一个小程序" + appid[-2:]
+    principal = again["icp_applets"]["principal_info"]
+    principal["mobile"], principal["certificate_number"] = mobile, number
+    return again
+
+
+def test_subject_facts_come_from_one_columns_only_statement_asked_once(world, document):
+    first = submitted(world, document)
+    second = submitted(
+        world, _another_applet(document, "wx3333333333333333", "13900001111", "11010519491231002X")
+    )
+    # The second one is at the bureau; the earliest one names the subject.
+    world.act(lambda s: s.execute(
+        update(Filing).where(Filing.id == second).values(status="bureau_review")
+    ))
+    organize = document["icp_subject"]["organize_info"]
+
+    def ask(session):
+        registry = DatabaseRegistry(session, now=world.clock.now())
+        with statements(world) as seen:
+            facts = registry.subject_facts(
+                organize["certificate_type"], organize["certificate_number"], exclude_filing=None
+            )
+            again = registry.subject_facts(
+                organize["certificate_type"], organize["certificate_number"], exclude_filing=None
+            )
+        alone = DatabaseRegistry(session, now=world.clock.now(), ignore=[second]).subject_facts(
+            organize["certificate_type"], organize["certificate_number"], exclude_filing=first
+        )
+        return facts, again, alone, seen
+
+    facts, again, alone, seen = world.read(ask)
+    base = document["icp_subject"]["base_info"]
+    assert (facts.province, facts.name) == (base["province"], base["name"])
+    assert facts.live_applets == 2 and facts.at_bureau
+    assert again == facts
+    assert alone.live_applets == 0 and not alone.at_bureau and alone.province is None
+    queries = [s for s in seen if not s.startswith("BEGIN")]  # SQLite's own BEGIN IMMEDIATE
+    assert len(queries) == 1
+    assert "document" not in queries[0]  # no encrypted column is read, nor decrypted
+
+
+def test_a_pre_check_asks_each_question_of_the_database_once(world, document):
+    filing, _ = world.save(document)
+
+    def check(session):
+        stored = session.get(Filing, filing.id)
+        with statements(world) as seen:
+            service.check(session, stored, now=world.clock.now())
+        return seen
+
+    seen = world.read(check)
+    subject = [s for s in seen if "subject_key" in s and "FROM filings" in s]
+    phones = [s for s in seen if "FROM filing_people" in s]
+    assert len(subject) == 1
+    parts = ("icp_subject", "icp_applets")
+    mobiles = {document[part]["principal_info"]["mobile"] for part in parts}
+    assert len(phones) == len(mobiles)
+
+
+def test_a_calendar_edit_is_seen_by_the_next_deadline(world, document, clock):
+    # Monday 2026-03-02: five working days of platform review end on Monday 2026-03-09.
+    before = world.filing(submitted(world, document))
+    same = world.read(load_calendar)
+    assert world.read(load_calendar) is same  # unchanged stored days: not rebuilt
+    holidays = [CalendarDay(date(2026, 3, d), False, "测试假日") for d in (3, 4)]
+    world.act(lambda s: import_days(s, holidays, now=clock.now()))
+    assert world.read(load_calendar) is not same
+    other = _another_applet(document, "wx4444444444444444", "13900002222", "11010519491231002X")
+    after = world.filing(submitted(world, other))
+    assert after.deadline_at > before.deadline_at
+
+
+def test_a_calendar_edit_not_yet_flushed_counts_in_its_own_session(world, clock):
+    def edit_then_load(session):
+        load_calendar(session)
+        session.add(CalendarEntry(day=date(2026, 3, 3), is_workday=False, name="测试假日",
+                                  source="test", created_at=clock.now(), updated_at=clock.now()))
+        return load_calendar(session).is_workday(date(2026, 3, 3))
+
+    assert world.act(edit_then_load) is False

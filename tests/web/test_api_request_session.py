@@ -1,0 +1,75 @@
+"""An API request checks its bearer token in the same transaction as its work.
+
+One transaction per request instead of two; a request refused after the token check still
+keeps the check's own write (the token's last use), as when the check had its own commit.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event, select
+
+from beian.accounts.models import ApiToken
+from beian.accounts.sessions import hash_token
+from tests.web.api_support import APPLICANT, OTHER_APPLICANT, Api
+
+
+@pytest.fixture
+def api(sessions, clock, tmp_path):
+    return Api(sessions, clock, tmp_path / "storage")
+
+
+def _transactions(sessions, action) -> int:
+    engine = sessions.kw["bind"]
+    begun: list[object] = []
+
+    def record(connection) -> None:
+        begun.append(connection)
+
+    event.listen(engine, "begin", record)
+    try:
+        action()
+    finally:
+        event.remove(engine, "begin", record)
+    return len(begun)
+
+
+def _last_used(sessions, token):
+    with sessions() as session:
+        return session.scalars(
+            select(ApiToken.last_used_at).where(ApiToken.token_hash == hash_token(token))
+        ).one()
+
+
+def test_creating_and_submitting_a_filing_takes_one_transaction_each(api, sessions, document):
+    api.ok("GET", "/filings", APPLICANT)  # the token's use is recorded now, not again soon
+    created = []
+
+    def create() -> None:
+        created.append(api.ok("POST", "/filings", APPLICANT, json=document))
+
+    assert _transactions(sessions, create) == 1
+    filing_id = created[0]["id"]
+    submit = lambda: api.ok("POST", f"/filings/{filing_id}/submit", APPLICANT)  # noqa: E731
+    assert _transactions(sessions, submit) == 1
+    assert api.ok("GET", f"/filings/{filing_id}", APPLICANT)["status"] == "platform_review"
+
+
+def test_a_refused_request_keeps_the_token_check_and_changes_nothing(
+    api, sessions, document, clock
+):
+    filing_id = api.ok("POST", "/filings", APPLICANT, json=document)["id"]
+    clock.advance(timedelta(minutes=10))  # past the touch interval: the check writes
+    answer = api.call("POST", f"/filings/{filing_id}/submit", OTHER_APPLICANT)
+    assert answer.status_code == 404
+    assert _last_used(sessions, api.tokens[OTHER_APPLICANT]) is not None
+    assert api.ok("GET", f"/filings/{filing_id}", APPLICANT)["status"] == "draft"
+
+
+def test_an_unknown_token_is_refused_without_an_open_transaction_left(api, sessions):
+    answer = api.client.get("/api/v1/filings", headers={"Authorization": "Bearer nope"})
+    assert answer.status_code == 401
+    # The session was closed: a write from elsewhere does not wait for a lock.
+    assert api.ok("GET", "/filings", APPLICANT) == []
