@@ -1,17 +1,21 @@
 """lookup: the public query by number and by name over a million filed records (PostgreSQL).
 
 The records are generated (bench.corpus, every name and number distinct) and loaded with
-COPY, then indexed and analysed. Queries are drawn from the loaded data: service numbers,
-subject numbers (all services of a subject), full mini-program names, 4-character name
-prefixes and organisation-name prefixes. Each query runs through
+COPY into the indexed table, then vacuumed and analysed. Queries are drawn from the loaded
+data: service numbers, subject numbers (all services of a subject), full mini-program
+names, 4-character name prefixes and organisation-name prefixes. Each query runs through
 `beian.public.service.query_records` in its own session, as a web request would; the
 floor runs the same lookup as hand-written SQL through a bare psycopg connection in
 autocommit (one round trip a query, no transaction held open across the run) and fetches
 the same columns. Targets: p99 <= 10 ms and >= 0.5 of the floor's throughput.
 
-At 10,000,000 rows: `python -m bench --only lookup --lookup-rows 10000000` (about
-15 GB of table and indexes and half an hour of loading on the 2-core machine; the
-queries' cost grows with the depth of the b-trees, log n, not with n).
+At 10,000,000 rows: `python -m bench --size full --only lookup --lookup-rows 10000000`
+(BEIAN_BENCH_POSTGRES_URL names the server). Measured at 1,000,000: about 5 KB a row on
+disk (the two encrypted copies of the document, in TOAST, are most of it) and 1,220 s of
+loading on the shared 2-core machine, so 10,000,000 needs about 50 GB free and three to
+four hours; it was not run. The queries' cost grows with the depth of the b-trees (log n),
+not with n: every arm is a range scan of one index (index-only for the name arms), then
+at most 50 primary-key look-ups.
 """
 
 from __future__ import annotations
