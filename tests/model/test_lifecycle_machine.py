@@ -32,7 +32,9 @@ from tests.model.model_state import COVERAGE, MAX_WRONG, MAX_WRONG_PER_PHONE
 MIN_STEPS = 10_000
 # CPU seconds spent per action (for the report written to BEIAN_MODEL_TALLY).
 TIMES: Counter[str] = Counter()
-EXAMPLES = int(os.environ.get("BEIAN_MODEL_EXAMPLES", "48"))
+# Enough runs for 10,000 steps with a margin: Hypothesis ends each run when its choice
+# buffer fills (about 150-200 steps), so adding a drawn argument may call for more runs.
+EXAMPLES = int(os.environ.get("BEIAN_MODEL_EXAMPLES", "68"))
 STEPS_PER_EXAMPLE = 300
 
 
