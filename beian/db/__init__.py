@@ -81,10 +81,18 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commit on success, roll back everything on any error."""
     session = factory()
     try:
+        with committed(session):
+            yield session
+    finally:
+        session.close()
+
+
+@contextmanager
+def committed(session: Session) -> Iterator[Session]:
+    """Commit the open session's work on success, roll it all back on any error."""
+    try:
         yield session
         session.commit()
     except BaseException:
         session.rollback()
         raise
-    finally:
-        session.close()

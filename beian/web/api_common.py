@@ -18,7 +18,7 @@ from beian.accounts.models import User
 from beian.accounts.roles import Role
 from beian.accounts.sessions import check_api_token
 from beian.core.workflow import Status
-from beian.db import transaction
+from beian.db import committed, transaction
 from beian.filings.errors import Conflict, NotFound
 from beian.filings.models import Filing
 from beian.filings.service import get_filing, own_filing
@@ -126,22 +126,11 @@ Operator = Annotated[User, _role(Role.OPERATOR)]
 
 
 @contextmanager
-def _continued(session: Session) -> Iterator[Session]:
-    """beian.db.transaction for a session the request already opened."""
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-
-
-@contextmanager
 def unit_of_work(request: Request) -> Iterator[Session]:
     """One transaction per request; losing a race to another writer is a 409, not a 500."""
     opened: Session | None = getattr(request.state, "api_session", None)
     request.state.api_session = None  # taken over: committed or rolled back here
-    work = _continued(opened) if opened is not None else transaction(request.app.state.sessions)
+    work = committed(opened) if opened is not None else transaction(request.app.state.sessions)
     try:
         with work as session:
             yield session
