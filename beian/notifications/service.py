@@ -33,10 +33,11 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Select, Table, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, load_only, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -80,6 +81,7 @@ log = logging.getLogger(__name__)
 # Printable ASCII without spaces: the key travels in an HTTP header.
 _DEDUP_KEY = re.compile(r"[\x21-\x7e]{1,200}")
 _MOBILE = re.compile(r"(\+?86)?1[3-9]\d{9}")
+_OUTBOX = cast(Table, OutboxMessage.__table__)
 _SWITCHED_OFF = {"template": "template messages are off: BEIAN_WEBHOOK_URL is not set"}
 
 
@@ -125,41 +127,28 @@ def enqueue(
     now: datetime,
     filing_id: str | None = None,
 ) -> OutboxMessage:
-    """Add a notification to the outbox in the caller's transaction; idempotent on dedup_key."""
-    notice = Notice(channel, recipient, template, params, dedup_key, filing_id)
-    return enqueue_many(session, [notice], now=now)[0]
+    """Add a notification to the outbox in the caller's transaction; idempotent on dedup_key.
+
+    Returns the row of that key: this one, or the one queued before under the same key."""
+    enqueue_many(session, [Notice(channel, recipient, template, params, dedup_key, filing_id)],
+                 now=now)
+    row = _by_key(session, dedup_key)
+    assert row is not None, "the row was just inserted or was already there"
+    return row
 
 
-def enqueue_many(session: Session, notices: list[Notice], *, now: datetime) -> list[OutboxMessage]:
-    """Queue every notice (each idempotent on its dedup key) with one look-up of the keys
-    already queued and one batched insert; every notice is checked before any is added."""
+def enqueue_many(session: Session, notices: list[Notice], *, now: datetime) -> None:
+    """Queue every notice, each idempotent on its dedup key, in one statement:
+    INSERT ... ON CONFLICT (dedup_key) DO NOTHING, so a key queued before — or by a
+    concurrent transaction — is left as it is, with no look-up first and no savepoint.
+    Every notice is rendered and checked before any row is written."""
     messages = [_message(notice, as_utc(now)) for notice in notices]
     if not messages:
-        return []
-    keys = {message.dedup_key for message in messages}
-    existing = {
-        row.dedup_key: row
-        for row in session.scalars(select(OutboxMessage).where(OutboxMessage.dedup_key.in_(keys)))
-    }
-    fresh: dict[str, OutboxMessage] = {}
-    for message in messages:
-        if message.dedup_key not in existing:
-            fresh.setdefault(message.dedup_key, message)
-    try:
-        # A savepoint, so losing a race to a concurrent enqueue leaves the caller's work intact.
-        with session.begin_nested():
-            session.add_all(list(fresh.values()))
-    except IntegrityError:
-        if len(fresh) == 1:
-            key = next(iter(fresh))
-            winner = _by_key(session, key)
-            if winner is None:
-                raise
-            fresh[key] = winner
-        else:  # someone else queued one of them meanwhile: one by one, each keeps its own
-            for key, message in fresh.items():
-                fresh[key] = enqueue_many(session, [_notice(message)], now=now)[0]
-    return [existing.get(m.dedup_key) or fresh[m.dedup_key] for m in messages]
+        return
+    columns = [column.key for column in _OUTBOX.columns if column.key != "id"]
+    rows = [{name: getattr(message, name) for name in columns} for message in messages]
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(insert(_OUTBOX).on_conflict_do_nothing(index_elements=["dedup_key"]), rows)
 
 
 def _message(notice: Notice, now: datetime) -> OutboxMessage:
@@ -195,11 +184,6 @@ def _message(notice: Notice, now: datetime) -> OutboxMessage:
         due_at=now,
         created_at=now,
     )
-
-
-def _notice(message: OutboxMessage) -> Notice:
-    return Notice(message.channel, message.recipient, message.template, message.params,
-                  message.dedup_key, message.filing_id)
 
 
 def notify(

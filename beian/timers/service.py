@@ -12,9 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from beian.clock import Clock, as_utc
@@ -25,6 +27,7 @@ Handler = Callable[[Session, Timer, Clock], None]
 # falls back to the one-by-one handler if the batch fails, to isolate a bad timer.
 BatchHandler = Callable[[Session, list[Timer], Clock], None]
 _HANDLERS: dict[str, Handler] = {}
+_TIMERS = cast(Table, Timer.__table__)
 _BATCH_HANDLERS: dict[str, BatchHandler] = {}
 
 
@@ -66,7 +69,8 @@ def schedule(
     payload: dict[str, Any] | None = None,
 ) -> Timer:
     """Create the (kind, key) timer, or re-arm it with a new due time."""
-    return schedule_many(session, [Arming(kind, key, due_at, payload or {})], now=now)[0]
+    schedule_many(session, [Arming(kind, key, due_at, payload or {})], now=now)
+    return session.scalars(select(Timer).where(Timer.kind == kind, Timer.key == key)).one()
 
 
 @dataclass(frozen=True)
@@ -79,34 +83,29 @@ class Arming:
     payload: dict[str, Any]
 
 
-def schedule_many(session: Session, armings: list[Arming], *, now: datetime) -> list[Timer]:
-    """Create or re-arm every (kind, key) timer named, with one read of those that exist."""
+def schedule_many(session: Session, armings: list[Arming], *, now: datetime) -> None:
+    """Create or re-arm every (kind, key) timer named, in one statement (an upsert)."""
     if not armings:
-        return []
-    existing = {
-        (timer.kind, timer.key): timer
-        for timer in session.scalars(
-            select(Timer).where(
-                Timer.kind.in_({a.kind for a in armings}),
-                Timer.key.in_({a.key for a in armings}),
-            )
-        )
-    }
-    armed = []
-    for arming in armings:
-        timer = existing.get((arming.kind, arming.key))
-        if timer is None:
-            timer = Timer(kind=arming.kind, key=arming.key, created_at=now, attempts=0)
-            existing[(arming.kind, arming.key)] = timer
-            session.add(timer)
-        timer.due_at = as_utc(arming.due_at)
-        timer.payload = arming.payload
-        timer.fired_at = None
-        timer.cancelled_at = None
-        timer.last_error = None
-        armed.append(timer)
-    session.flush()
-    return armed
+        return
+    rows = [
+        {"kind": a.kind, "key": a.key, "due_at": as_utc(a.due_at), "payload": a.payload,
+         "created_at": now, "attempts": 0, "fired_at": None, "cancelled_at": None,
+         "last_error": None}
+        for a in armings
+    ]
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(_TIMERS)
+    rearm = {name: statement.excluded[name]
+             for name in ("due_at", "payload", "fired_at", "cancelled_at", "last_error")}
+    session.execute(
+        statement.on_conflict_do_update(index_elements=["kind", "key"], set_=rearm), rows
+    )
+    # Timers of these names already loaded in the session now show the old row: reload.
+    armed = {(a.kind, a.key) for a in armings}
+    for loaded in list(session.identity_map.values()):
+        values = loaded.__dict__  # what is loaded, without loading what is not
+        if isinstance(loaded, Timer) and (values.get("kind"), values.get("key")) in armed:
+            session.expire(loaded)
 
 
 def cancel(session: Session, *, kind: str, key: str, now: datetime) -> None:
