@@ -35,13 +35,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, or_, select, update
+from sqlalchemy import Select, Table, inspect, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, load_only, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 
 from beian.clock import Clock, as_utc
+from beian.crypto.cipher import keyed_hash
 from beian.crypto.redact import redact
 from beian.db import transaction
 from beian.notifications.channels import (
@@ -82,6 +83,9 @@ log = logging.getLogger(__name__)
 _DEDUP_KEY = re.compile(r"[\x21-\x7e]{1,200}")
 _MOBILE = re.compile(r"(\+?86)?1[3-9]\d{9}")
 _OUTBOX = cast(Table, OutboxMessage.__table__)
+# The keyed-hash purpose of OutboxMessage.recipient (see its `hashed` declaration).
+_RECIPIENT = cast(Any, inspect(OutboxMessage).all_orm_descriptors["recipient"])
+_RECIPIENT_PURPOSE = _RECIPIENT.info["hashed"][2]
 _SWITCHED_OFF = {"template": "template messages are off: BEIAN_WEBHOOK_URL is not set"}
 
 
@@ -142,17 +146,16 @@ def enqueue_many(session: Session, notices: list[Notice], *, now: datetime) -> N
     INSERT ... ON CONFLICT (dedup_key) DO NOTHING, so a key queued before — or by a
     concurrent transaction — is left as it is, with no look-up first and no savepoint.
     Every notice is rendered and checked before any row is written."""
-    messages = [_message(notice, as_utc(now)) for notice in notices]
-    if not messages:
+    rows = [_row_of(notice, as_utc(now)) for notice in notices]
+    if not rows:
         return
-    columns = [column.key for column in _OUTBOX.columns if column.key != "id"]
-    rows = [{name: getattr(message, name) for name in columns} for message in messages]
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     session.execute(insert(_OUTBOX).on_conflict_do_nothing(index_elements=["dedup_key"]), rows)
 
 
-def _message(notice: Notice, now: datetime) -> OutboxMessage:
-    """The outbox row of a notice, rendered now so a bad template fails the event."""
+def _row_of(notice: Notice, now: datetime) -> dict[str, Any]:
+    """The outbox row of a notice (every column), rendered now so a bad template fails
+    the event. Encrypted columns hold the plain value here: their type encrypts it."""
     channel, recipient, template = notice.channel, notice.recipient, notice.template
     rendered = render(template, notice.params, channel=channel)
     dedup_key, filing_id = notice.dedup_key, notice.filing_id
@@ -169,21 +172,27 @@ def _message(notice: Notice, now: datetime) -> OutboxMessage:
         )
     if filing_id is not None and len(filing_id) > 64:
         raise NotificationError("filing_id must be at most 64 characters")
-    return OutboxMessage(
-        dedup_key=dedup_key,
-        channel=channel,
-        recipient=recipient,
-        template=template,
-        params=notice.params,
-        title=rendered.title,
-        body=rendered.body,
-        sender=rendered.sender,
-        filing_id=filing_id,
-        status=PENDING,
-        attempts=0,
-        due_at=now,
-        created_at=now,
-    )
+    return {
+        "dedup_key": dedup_key,
+        "channel": channel,
+        "recipient_encrypted": recipient,
+        "recipient_hash": keyed_hash(recipient, _RECIPIENT_PURPOSE),
+        "template": template,
+        "params": notice.params,
+        "title": rendered.title,
+        "body": rendered.body,
+        "sender": rendered.sender,
+        "filing_id": filing_id,
+        "status": PENDING,
+        "attempts": 0,
+        "due_at": now,
+        "locked_until": None,
+        "claim_token": None,
+        "created_at": now,
+        "finished_at": None,
+        "external_id": None,
+        "last_error": None,
+    }
 
 
 def notify(

@@ -84,6 +84,24 @@ def test_enqueue_stores_rendered_text_due_now(db: Session, clock: FixedClock) ->
     assert message.due_at == clock.now()
 
 
+def test_a_batch_is_stored_encrypted_found_by_recipient_and_keys_stay_unique(
+    db: Session, clock: FixedClock
+) -> None:
+    notices = [
+        service.Notice("inbox", "applicant-9", "filing_withdrawn", {"applet_name": "图书角"},
+                       f"batch:{n}", "f-9")
+        for n in (1, 2, 1)  # the repeated key is queued once
+    ]
+    service.enqueue_many(db, notices, now=clock.now())
+    service.enqueue_many(db, notices[:1], now=clock.now())  # and again later: still once
+    db.commit()
+    raw = db.execute(text("SELECT recipient_encrypted, body FROM outbox_messages")).all()
+    assert len(raw) == 2
+    assert all(b"applicant-9" not in bytes(r) and "图书角".encode() not in bytes(b) for r, b in raw)
+    found = db.scalars(select(OutboxMessage).where(OutboxMessage.recipient == "applicant-9"))
+    assert sorted(row.dedup_key for row in found) == ["batch:1", "batch:2"]
+
+
 def test_template_errors_surface_at_enqueue(db: Session, clock: FixedClock) -> None:
     with pytest.raises(TemplateError, match="needs params applet_name"):
         enqueue(
