@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Select, bindparam, select, union
+from sqlalchemy import Result, Select, bindparam, select, union
 from sqlalchemy.orm import Session
 
 from beian.clock import china_date
@@ -84,15 +84,23 @@ def public_record(facts: PublicFacts) -> dict[str, Any]:
     }
 
 
+# One bound parameter per public status, fixed in the compiled statement: `in_` of a list
+# would be an "expanding" parameter, its SQL rendered again at every execution.
+_IS_PUBLIC = Filing.status.in_(
+    [bindparam(f"public_{n}", value, type_=Filing.status.type)
+     for n, value in enumerate(PUBLIC_VALUES)]
+)
+
+
 def _public(*conditions: Any) -> Select[Any]:
-    return select(Filing.id).where(Filing.status.in_(PUBLIC_VALUES), *conditions)
+    return select(Filing.id).where(_IS_PUBLIC, *conditions)
 
 
 # The statements are built once, with bound parameters: building and keying a union of
 # arms for every request cost more than running it.
 _PROFILE = (
     select(*PUBLIC_COLUMNS)
-    .where(Filing.appid == bindparam("appid"), Filing.status.in_(PUBLIC_VALUES))
+    .where(Filing.appid == bindparam("appid"), _IS_PUBLIC)
     .limit(1)
 )
 _EXACT = Filing.record_number == bindparam("q")
@@ -126,11 +134,20 @@ _BY_SUBJECT_NUMBER = _lookup(_EXACT, _SERVICES)
 _BY_NAME = _lookup(_EXACT, _APPLET_PREFIX, _SUBJECT_PREFIX)
 
 
+def _rows(session: Session, statement: Select[Any], params: dict[str, str]) -> Result[Any]:
+    """Run a statement of plain columns on the session's connection.
+
+    The ORM's execution path (its events, its result of entities) brings nothing to rows
+    of plain columns and costs as much as a third of a lookup's time in Python.
+    """
+    return session.connection().execute(statement, params)
+
+
 def applet_profile(session: Session, appid: str) -> dict[str, Any] | None:
     """The profile page facts of a mini-program: filed record if any, else not filed."""
     if not isinstance(appid, str) or not appid or len(appid) > 64:
         return None
-    row = session.execute(_PROFILE, {"appid": appid}).first()
+    row = _rows(session, _PROFILE, {"appid": appid}).first()
     return public_record(row) if row else None
 
 
@@ -146,10 +163,10 @@ def query_records(session: Session, q: str) -> list[dict[str, Any]]:
         if len(text) < MIN_NAME_LENGTH:
             raise QueryError(f"名称至少输入{MIN_NAME_LENGTH}个字")
         prefix = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        rows = session.execute(_BY_NAME, {"q": text, "prefix": prefix})
+        rows = _rows(session, _BY_NAME, {"q": text, "prefix": prefix})
     elif parsed.is_service:
-        rows = session.execute(_BY_SERVICE_NUMBER, {"q": text})
+        rows = _rows(session, _BY_SERVICE_NUMBER, {"q": text})
     else:
         services = f"{parsed.subject_number}-%"
-        rows = session.execute(_BY_SUBJECT_NUMBER, {"q": text, "services": services})
+        rows = _rows(session, _BY_SUBJECT_NUMBER, {"q": text, "services": services})
     return [public_record(row) for row in rows]

@@ -8,8 +8,9 @@ from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from beian.core import dictionaries
+from beian.db import read_sessions_of
 from beian.public.service import QueryError, applet_profile, query_records
-from beian.web.api_common import PLAIN_TEXT, errors, unit_of_work
+from beian.web.api_common import PLAIN_TEXT, errors
 from beian.web.findings import INVALID_FIELD, NOT_FOUND, FindingError, finding
 
 router = APIRouter(prefix="/api/v1", tags=["public"])
@@ -86,7 +87,7 @@ def get_applet_profile(
     appid: Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")], request: Request
 ) -> AppletProfile:
     """Name, subject and filing number of a mini-program (filed false when it has none)."""
-    with unit_of_work(request) as session:
+    with read_sessions_of(request.app.state.sessions)() as session:
         record = applet_profile(session, appid)
     return AppletProfile(
         appid=appid,
@@ -110,7 +111,7 @@ def query_public_records(
 ) -> list[PublicRecord]:
     """Filed records found by number, mini-program name or organisation name."""
     try:
-        with unit_of_work(request) as session:
+        with read_sessions_of(request.app.state.sessions)() as session:
             records = query_records(session, q)
     except QueryError as error:
         raise FindingError(

@@ -8,7 +8,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from beian.db import transaction
+from beian.db import read_sessions_of
 from beian.public.service import QueryError, applet_profile, query_records
 from beian.web.auth import OptionalUser
 from beian.web.templating import render
@@ -22,7 +22,7 @@ MAX_ECHO = 200
 @router.get("/applets/{appid}")
 def applet_page(request: Request, user: OptionalUser, appid: str) -> Response:
     """The mini-program's "more information" page: name, subject and filing number."""
-    with transaction(request.app.state.sessions) as db:
+    with read_sessions_of(request.app.state.sessions)() as db:
         profile = applet_profile(db, appid)
     if profile is None:
         context: dict[str, Any] = {"title": "小程序资料", "appid": appid[:64], "profile": None}
@@ -43,7 +43,7 @@ def query_page(request: Request, user: OptionalUser, q: str | None = None) -> Re
     if q is None:  # the first visit: only the form
         return render(request, "public/query.html", context)
     try:
-        with transaction(request.app.state.sessions) as db:
+        with read_sessions_of(request.app.state.sessions)() as db:
             records = query_records(db, q)
     except QueryError as error:
         context.update(error=str(error), error_field=error.field)
