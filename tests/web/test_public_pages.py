@@ -6,6 +6,7 @@ from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 
 from beian.filings import service
 from tests.journey import APPLICANT, filed
@@ -116,3 +117,24 @@ def test_unanswerable_queries_are_explained_beside_the_field(client, q, message)
 def test_public_pages_need_no_login_and_show_no_navigation(client, record):
     html = client.get("/query", params={"q": record[0]}).text
     assert 'class="site-nav"' not in html and "退出登录" not in html
+
+
+def test_public_lookups_run_outside_a_transaction_on_postgresql(client, record, engine):
+    number, document = record
+    lookups: list[bool] = []
+
+    def _seen(connection, _cursor, statement, *_args):
+        if "FROM filings" in statement:
+            lookups.append(getattr(connection.connection.dbapi_connection, "autocommit", False))
+
+    event.listen(engine, "before_cursor_execute", _seen)
+    try:
+        appid = document["icp_applets"]["base_info"]["appid"]
+        assert client.get(f"/applets/{appid}").status_code == 200
+        assert number in client.get("/query", params={"q": number}).text
+        assert number in client.get("/api/v1/public/records", params={"q": number}).text
+        assert client.get(f"/api/v1/public/applets/{appid}").json()["filed"] is True
+    finally:
+        event.remove(engine, "before_cursor_execute", _seen)
+    # PostgreSQL: autocommit, no BEGIN and ROLLBACK; SQLite: its ordinary transactions.
+    assert lookups == [engine.dialect.name == "postgresql"] * 4
