@@ -101,6 +101,9 @@ def test_fill_the_guided_form_step_by_step_on_a_phone(site, browser):  # noqa: F
     page.fill(f"[name='{prefix}.name']", "张晓明")
     page.fill(f"[name='{prefix}.mobile']", "1380013")
     _beside(page, f"{prefix}.mobile").locator(".ap-finding-error").wait_for()
+    # Empty required fields the applicant has not reached yet are counted, not listed.
+    expect(_beside(page, "icp_applets.base_info.name").locator("li")).to_have_count(0)
+    assert "项必填内容尚未填写" in page.locator("[data-live-status]").inner_text()
     page.fill(f"[name='{prefix}.mobile']", "13800138001")
     page.fill(f"[name='{prefix}.email']", "zhangxiaoming@example.com")
     page.fill(f"[name='{prefix}.emergency_contact']", "13900139001")

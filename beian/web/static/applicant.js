@@ -153,6 +153,10 @@
   var token = byName("csrf_token");
   var liveStatus = form.querySelector("[data-live-status]");
   var pending = null;
+  // Fields the applicant has been in: only these show "required" findings while typing
+  // (errcodes 11xx); the others are counted until the applicant gets to them or saves.
+  var touched = new Set();
+  function isMissing(finding) { return finding.errcode >= 1100 && finding.errcode < 1200; }
 
   function findingItem(finding) {
     var li = document.createElement("li");
@@ -185,13 +189,20 @@
     form.querySelectorAll(".ap-field.has-error").forEach(function (f) { f.classList.remove("has-error"); });
     var perStep = {};
     var errors = 0;
+    var unfilled = 0;
     findings.forEach(function (finding) {
       var list = lists[finding.anchor] || lists[""];
+      var field = list.closest(".ap-field");
+      if (isMissing(finding) && field && !touched.has(field)) {
+        // An empty field the applicant has not reached yet: counted, not shouted about.
+        unfilled += 1;
+        perStep[finding.step] = (perStep[finding.step] || 0) + 1;
+        return;
+      }
       list.appendChild(findingItem(finding));
       if (finding.severity === "error") {
         errors += 1;
         perStep[finding.step] = (perStep[finding.step] || 0) + 1;
-        var field = list.closest(".ap-field");
         if (field) { field.classList.add("has-error"); }
       }
     });
@@ -200,7 +211,12 @@
       badge.textContent = n;
       badge.hidden = n === 0;
     });
-    if (liveStatus) { liveStatus.textContent = errors ? "还有 " + errors + " 处需要修改" : "已检查，暂未发现错误"; }
+    if (liveStatus) {
+      var parts = [];
+      if (errors) { parts.push("还有 " + errors + " 处需要修改"); }
+      if (unfilled) { parts.push(unfilled + " 项必填内容尚未填写"); }
+      liveStatus.textContent = parts.length ? parts.join("，") : "已检查，暂未发现错误";
+    }
   }
 
   function precheck() {
@@ -223,10 +239,17 @@
       .catch(function () { /* offline or aborted: the save round trip still checks */ });
   }
   var precheckSoon = debounce(precheck, 600);
+  function touch(event) {
+    var field = event.target.closest ? event.target.closest(".ap-field") : null;
+    if (field) { touched.add(field); }
+  }
   form.addEventListener("input", function (event) {
+    touch(event);
     if (event.target.type !== "file") { precheckSoon(); }
   });
   form.addEventListener("change", function (event) {
+    touch(event);
     if (event.target.type !== "file") { precheckSoon(); }
   });
+  form.addEventListener("focusout", touch);
 })();
