@@ -93,3 +93,48 @@ def test_run_once_drains_more_than_one_batch(sessions, clock):
     stats = run_once(sessions, clock, Channels(), batch=3)
     assert stats.timers_fired == 7
     assert sorted(key for key, _ in CALLS) == [f"g{index}" for index in range(7)]
+
+
+BATCHES: list[list[str]] = []
+
+
+@timers.handler("test_batched")
+def _one_of_a_batch(session, timer, clock):
+    if timer.key == "poison":
+        raise RuntimeError("this one cannot be handled")
+    CALLS.append((timer.key, "alone"))
+
+
+@timers.batch_handler("test_batched")
+def _batch(session, due, clock):
+    BATCHES.append(sorted(timer.key for timer in due))
+    if any(timer.key == "poison" for timer in due):
+        session.add(Timer(kind="test_record", key="batch-half-written", due_at=clock.now(),
+                          created_at=clock.now(), payload={}))
+        session.flush()
+        raise RuntimeError("one timer of the batch is bad")
+
+
+def test_a_surge_of_one_kind_goes_through_its_batch_handler_once(sessions, clock):
+    CALLS.clear()
+    BATCHES.clear()
+    for key in ("s1", "s2", "s3"):
+        schedule(sessions, clock, "test_batched", key, clock.now())
+    assert fire_due_timers(sessions, clock).timers_fired == 3
+    assert BATCHES == [["s1", "s2", "s3"]] and CALLS == []
+    assert fire_due_timers(sessions, clock).timers_fired == 0
+
+
+def test_a_failed_batch_leaves_nothing_and_falls_back_to_one_by_one(sessions, clock):
+    CALLS.clear()
+    BATCHES.clear()
+    for key in ("ok1", "poison", "ok2"):
+        schedule(sessions, clock, "test_batched", key, clock.now())
+    stats = fire_due_timers(sessions, clock)
+    assert (stats.timers_fired, stats.timers_failed) == (2, 1)
+    assert BATCHES == [["ok1", "ok2", "poison"]]  # tried together first
+    assert sorted(CALLS) == [("ok1", "alone"), ("ok2", "alone")]  # then each on its own
+    with sessions() as session:
+        assert session.query(Timer).filter_by(key="batch-half-written").count() == 0
+        [poison] = timers.pending(session, kind="test_batched")
+        assert poison.key == "poison" and poison.attempts == 1
