@@ -25,6 +25,7 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import psycopg
@@ -79,8 +80,7 @@ def run(size: str, rows: int | None = None) -> list[Result]:
         # Autocommit: one statement per request, no transaction kept open across them.
         with psycopg.connect(_plain(url), autocommit=True) as bare:
             for kind, queries in workloads.items():
-                ours = _latencies(lambda q: _ours(sessions, q), queries)
-                floor = _latencies(lambda q, bare=bare: _bare(bare, q), queries)
+                ours, floor = _latencies(partial(_ours, sessions), partial(_bare, bare), queries)
                 results += _rows(kind, count, ours, floor)
         engine.dispose()
     return results
@@ -154,17 +154,23 @@ def _bare(connection: psycopg.Connection, q: str) -> int:
         return len(cursor.fetchall())
 
 
-def _latencies(action: Callable[[str], int], queries: list[str]) -> list[float]:
-    for q in queries[: max(1, len(queries) // 20)]:  # warm the caches and plans
-        action(q)
-    samples = []
-    for q in queries:
-        start = time.perf_counter()
-        found = action(q)
-        samples.append(time.perf_counter() - start)
-        if found == 0:
-            raise AssertionError(f"lookup of {q!r} found nothing: the benchmark data is wrong")
-    return samples
+def _latencies(
+    ours: Callable[[str], int], floor: Callable[[str], int], queries: list[str]
+) -> tuple[list[float], list[float]]:
+    """Time each query both ways, taking turns at going first: whichever runs second finds
+    the rows' pages cached, so neither side gets that advantage on every query."""
+    for q in queries[: max(1, len(queries) // 20)]:  # warm the plans and connections
+        ours(q)
+        floor(q)
+    samples: dict[int, list[float]] = {id(ours): [], id(floor): []}
+    for n, q in enumerate(queries):
+        for action in (ours, floor) if n % 2 == 0 else (floor, ours):
+            start = time.perf_counter()
+            found = action(q)
+            samples[id(action)].append(time.perf_counter() - start)
+            if found == 0:
+                raise AssertionError(f"lookup of {q!r} found nothing: the benchmark data is wrong")
+    return samples[id(ours)], samples[id(floor)]
 
 
 def _rows(kind: str, count: int, ours: list[float], floor: list[float]) -> list[Result]:
