@@ -224,3 +224,14 @@ def principal(document: dict[str, Any], part: str = "icp_applets") -> tuple[str,
     """(mobile, certificate number) of the subject or applet principal."""
     info = document[part]["principal_info"]
     return info["mobile"], info["certificate_number"]
+
+
+def edited(document: dict[str, Any], dotted: str, value: Any) -> dict[str, Any]:
+    """A copy of the document with one dotted field changed."""
+    changed = copy.deepcopy(document)
+    *parents, last = dotted.split(".")
+    target = changed
+    for key in parents:
+        target = target[key]
+    target[last] = value
+    return changed

@@ -18,6 +18,7 @@ from beian.filings.errors import (
     NotFound,
     PrecheckFailed,
 )
+from tests.journey import edited
 from tests.model.model_documents import (
     ADDRESSES,
     COMMENTS,
@@ -27,7 +28,6 @@ from tests.model.model_documents import (
     SUBJECTS,
     build_document,
     field_of,
-    with_field,
 )
 from tests.model.model_harness import APPLICANTS, REFUSED, TALLY, Harness, Refusal, action
 from tests.model.model_state import MFiling
@@ -165,7 +165,7 @@ class ApplicantRules(Harness):
             "icp_applets.base_info.comment": COMMENTS[value],
             "icp_subject.base_info.address": ADDRESSES[value],
         }[field]
-        document = with_field(filing.document, field, fresh)
+        document = edited(filing.document, field, fresh)
         changed = field_of(filing.document, field) != fresh
         now = self.now()
         # After a rejection only the fields it named may change, and the face check, which
@@ -281,9 +281,9 @@ class ApplicantRules(Harness):
         self, index: int, legal: bool, stranger: bool, comment: int, fresh_face: bool
     ) -> None:
         original = self.pick(index, legal, frozenset({S.FILED}))
-        document = with_field(original.document, "icp_applets.base_info.comment", COMMENTS[comment])
+        document = edited(original.document, "icp_applets.base_info.comment", COMMENTS[comment])
         if fresh_face:
-            document = with_field(document, FACE, self.new_face_task())
+            document = edited(document, FACE, self.new_face_task())
         now, who = self.now(), self.applicant(original, stranger)
         pending = self.pending_change(original)
         errors = self.model.errors(document, own=None, replaces=original.id, now=now)

@@ -121,15 +121,6 @@ def build_document(
     return data
 
 
-def with_field(document: dict[str, Any], field: str, value: Any) -> dict[str, Any]:
-    """A copy of the document with one dotted field replaced."""
-    changed = copy.deepcopy(document)
-    *parents, last = field.split(".")
-    target = changed
-    for key in parents:
-        target = target[key]
-    target[last] = value
-    return changed
 
 
 def field_of(document: dict[str, Any], field: str) -> Any:

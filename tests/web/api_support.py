@@ -6,7 +6,6 @@ the `world` driver belongs to the same applicant and reviewers the API tests log
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from beian.clock import FixedClock
 from beian.config import Settings
 from beian.web.app import create_app
+from tests.journey import edited  # noqa: F401  (re-exported for the API tests)
 from tests.web.web_helpers import FAST_HASHER, add_user, api_token
 
 APPLICANT = "applicant-1"
@@ -75,12 +75,3 @@ def rejection(field: str, error: str = "需要修改") -> dict[str, Any]:
     return {"audit_data": [{"field": field, "error": error, "suggest": "请按要求修改"}]}
 
 
-def edited(document: dict[str, Any], dotted: str, value: Any) -> dict[str, Any]:
-    """A copy of the document with one field changed."""
-    changed = copy.deepcopy(document)
-    *parents, last = dotted.split(".")
-    target = changed
-    for key in parents:
-        target = target[key]
-    target[last] = value
-    return changed
