@@ -21,7 +21,6 @@ import pytest
 from httpx2 import Response
 
 from beian.clock import CHINA_TZ, FixedClock
-from beian.db import make_engine
 from tests.authz.authz_stage import (
     OBJECT_PLACES,
     Stage,
@@ -33,7 +32,7 @@ from tests.authz.authz_stage import (
 )
 from tests.authz.authz_table import ACTORS, EXPECTED, OBJECTS, cells, may_call
 from tests.fuzz.filing_cast import BEIJING, GUANGDONG
-from tests.fuzz.fuzz_world import empty, fuzz_app, module_engine
+from tests.fuzz.fuzz_world import empty, engine_of_kind, fuzz_app
 
 CLOCK = FixedClock(datetime(2026, 3, 2, 9, 0, tzinfo=CHINA_TZ))
 APP = fuzz_app(CLOCK)
@@ -52,11 +51,7 @@ def stage(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Stage]:
     """The application with every actor's token, on a database of each kind."""
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('authz')}/beian.db")
-    else:
-        engine = module_engine(request.getfixturevalue("postgres_url"))
-        empty(engine)
+    engine = engine_of_kind(request, tmp_path_factory, "authz")
     yield Stage(APP, engine, CLOCK)
     if request.param == "postgresql":
         empty(engine)

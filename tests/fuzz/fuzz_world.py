@@ -128,6 +128,16 @@ def module_engine(url: str) -> Engine:
             time.sleep(1)  # waiting for the server, not for the code under test
 
 
+def engine_of_kind(request: Any, tmp_path_factory: Any, label: str) -> Engine:
+    """An empty database of the kind a module fixture is parametrized with ("sqlite" or
+    "postgresql"): a fresh SQLite file, or the run's PostgreSQL scratch database emptied."""
+    if request.param == "sqlite":
+        return make_engine(f"sqlite:///{tmp_path_factory.mktemp(label)}/beian.db")
+    engine = module_engine(request.getfixturevalue("postgres_url"))
+    empty(engine)
+    return engine
+
+
 def empty(engine: Engine) -> None:
     """Delete every row (the shared PostgreSQL scratch database outlives this module).
 

@@ -30,8 +30,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from beian.clock import CHINA_TZ, FixedClock
-from beian.db import make_engine
-from tests.fuzz.fuzz_world import ROLE_USERS, Seeded, empty, fuzz_app, module_engine, seed
+from tests.fuzz.fuzz_world import ROLE_USERS, Seeded, empty, engine_of_kind, fuzz_app, seed
 
 # How many generated requests per operation and role: the whole module stays within a
 # few minutes on two cores. Raise it locally to search harder.
@@ -90,11 +89,7 @@ def seeded(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Seeded]:
     """A database of each kind with users, filings in many states and tokens, bound to APP."""
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('fuzz')}/beian.db")
-    else:
-        engine = module_engine(request.getfixturevalue("postgres_url"))
-        empty(engine)
+    engine = engine_of_kind(request, tmp_path_factory, "fuzz")
     world = seed(APP, engine, CLOCK)
     KNOWN.clear()
     KNOWN.update(world.known)
