@@ -7,6 +7,9 @@ bloats one transaction. Pending and dead rows are never touched: dead messages w
 operator (`beian outbox retry`). The filing history and the audit log keep the record of
 every move; these rows are only the machinery that carried it out.
 
+The same hourly run erases the personal data of filings left alone past their own
+retention (beian.filings.retention).
+
 Wiring: `schedule_purge` arms a `maintenance_purge` timer; when it fires, the handler
 purges one batch of each table and arms the next run, keyed by its hour, so however many
 workers run, one purge happens per interval (a timer's (kind, key) is unique).
@@ -22,6 +25,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from beian.clock import Clock, as_utc
 from beian.db import transaction
+from beian.documents import tasks as documents
+from beian.filings import retention
 from beian.notifications.models import DELIVERED, SKIPPED, InboxMessage, OutboxMessage
 from beian.timers import service as timers
 from beian.timers.models import Timer
@@ -92,7 +97,12 @@ def schedule_purge(session: Session, *, now: datetime) -> Timer:
 
 @timers.handler(PURGE_KIND)
 def run_purge(session: Session, timer: Timer, clock: Clock) -> None:
-    """Timer handler: purge one batch of each table, then arm the next hour's run."""
+    """Timer handler: purge one batch of each table, erase the personal data of one batch
+    of filings past their retention, then arm the next hour's run."""
     now = clock.now()
     purge_batch(session, cutoff=now - DEFAULT_RETENTION)
+    kept_for = retention.personal_data_retention()
+    if kept_for is not None:
+        retention.erase_expired(session, now=now, retention=kept_for,
+                                storage=documents.storage())
     schedule_purge(session, now=now)

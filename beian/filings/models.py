@@ -13,12 +13,19 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from beian.crypto.types import EncryptedJSON, EncryptedText, hashed
 from beian.db import Base
 from beian.db.types import UtcDateTime
+
+# Statuses a filing may be left in for good (kept in step with retention.ERASABLE).
+_ERASABLE_SQL = (
+    "status IN ('cancelled', 'superseded', 'draft', 'platform_rejected',"
+    " 'bureau_rejected', 'sms_failed')"
+)
 
 
 class Filing(Base):
@@ -30,6 +37,10 @@ class Filing(Base):
         Index("ix_filings_province_status_deadline", "province", "status", "deadline_at"),
         Index("ix_filings_applicant", "applicant", "created_at"),
         Index("ix_filings_subject_key_status", "subject_key", "status"),
+        # The personal-data erasure's scan (beian.filings.retention): only statuses a
+        # filing may be left in, so filings under way never enter this index.
+        Index("ix_filings_erasable", "status", "updated_at",
+              postgresql_where=text(_ERASABLE_SQL), sqlite_where=text(_ERASABLE_SQL)),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -73,6 +84,8 @@ class Filing(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
     filed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    # When beian.filings.retention erased the personal data (None: never, or kept).
+    erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
     # Optimistic lock: two reviewers acting at once cannot both win.
     version: Mapped[int] = mapped_column(Integer, default=1)
 

@@ -161,6 +161,9 @@ def _detail(request: Request, filing_id: str, user: User, *, notice: str | None 
         "changes": changes,
         "notice": notice,
         "problems": problems or [],
+        # Erased and not filled in again since (beian.filings.retention).
+        "erased_at": (china_time(filing.erased_at)
+                      if filing.erased_at and filing.erased_at > filing.updated_at else None),
         "china_time": china_time,
     }
     return render(request, "applicant/detail.html", context, status_code=status_code)

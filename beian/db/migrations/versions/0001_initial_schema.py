@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 20:41:05.846379
+Create Date: 2026-11-29 23:48:08.953499
 """
 from collections.abc import Sequence
 
@@ -62,11 +62,13 @@ def upgrade() -> None:
     sa.Column('result', sa.JSON(), nullable=True),
     sa.Column('reason', sa.String(length=500), nullable=True),
     sa.Column('reviewer', sa.String(length=120), nullable=True),
+    sa.Column('record_id', sa.String(length=32), nullable=True),
     sa.Column('photo_deleted_at', UtcDateTime(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_face_tasks'))
     )
     with op.batch_alter_table('face_tasks', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_face_tasks_applicant_key'), ['applicant_key'], unique=False)
+        batch_op.create_index(batch_op.f('ix_face_tasks_record_id'), ['record_id'], unique=False)
         batch_op.create_index('ix_face_tasks_status_expires_at', ['status', 'expires_at'], unique=False)
 
     op.create_table('filings',
@@ -96,6 +98,7 @@ def upgrade() -> None:
     sa.Column('created_at', UtcDateTime(), nullable=False),
     sa.Column('updated_at', UtcDateTime(), nullable=False),
     sa.Column('filed_at', UtcDateTime(), nullable=True),
+    sa.Column('erased_at', UtcDateTime(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['replaces_id'], ['filings.id'], name=op.f('fk_filings_replaces_id_filings')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_filings')),
@@ -105,6 +108,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_filings_appid', ['appid'], unique=False)
         batch_op.create_index('ix_filings_applet_name_prefix', ['applet_name'], unique=False, postgresql_ops={'applet_name': 'varchar_pattern_ops'}, postgresql_include=['record_number', 'status', 'id'])
         batch_op.create_index('ix_filings_applicant', ['applicant', 'created_at'], unique=False)
+        batch_op.create_index('ix_filings_erasable', ['status', 'updated_at'], unique=False, postgresql_where=sa.text("status IN ('cancelled', 'superseded', 'draft', 'platform_rejected', 'bureau_rejected', 'sms_failed')"), sqlite_where=sa.text("status IN ('cancelled', 'superseded', 'draft', 'platform_rejected', 'bureau_rejected', 'sms_failed')"))
         batch_op.create_index('ix_filings_province_status_deadline', ['province', 'status', 'deadline_at'], unique=False)
         batch_op.create_index('ix_filings_record_number_prefix', ['record_number'], unique=False, postgresql_ops={'record_number': 'varchar_pattern_ops'})
         batch_op.create_index('ix_filings_status_deadline', ['status', 'deadline_at'], unique=False)
@@ -428,6 +432,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_filings_status_deadline')
         batch_op.drop_index('ix_filings_record_number_prefix', postgresql_ops={'record_number': 'varchar_pattern_ops'})
         batch_op.drop_index('ix_filings_province_status_deadline')
+        batch_op.drop_index('ix_filings_erasable', postgresql_where=sa.text("status IN ('cancelled', 'superseded', 'draft', 'platform_rejected', 'bureau_rejected', 'sms_failed')"), sqlite_where=sa.text("status IN ('cancelled', 'superseded', 'draft', 'platform_rejected', 'bureau_rejected', 'sms_failed')"))
         batch_op.drop_index('ix_filings_applicant')
         batch_op.drop_index('ix_filings_applet_name_prefix', postgresql_ops={'applet_name': 'varchar_pattern_ops'}, postgresql_include=['record_number', 'status', 'id'])
         batch_op.drop_index('ix_filings_appid')
@@ -435,6 +440,7 @@ def downgrade() -> None:
     op.drop_table('filings')
     with op.batch_alter_table('face_tasks', schema=None) as batch_op:
         batch_op.drop_index('ix_face_tasks_status_expires_at')
+        batch_op.drop_index(batch_op.f('ix_face_tasks_record_id'))
         batch_op.drop_index(batch_op.f('ix_face_tasks_applicant_key'))
 
     op.drop_table('face_tasks')
