@@ -5,22 +5,45 @@ encrypted documents, which would be decrypted on load for nothing. The statement
 built once, with bound parameters, so each call only binds and runs them. A registry
 lives for one pre-check; within it each question is asked of the database once (the
 subject rules and the phone rule ask the same question more than once per document).
+
+`read_ahead` asks, in one statement, every question a document's pre-check will ask (its
+phones, its subject, its face task) together with the province rules: on PostgreSQL each
+statement is a round trip, and they were most of a pre-check's time. A question it did not
+foresee is still answered, by its own query.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, case, func, select
+from sqlalchemy import (
+    Integer,
+    String,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal,
+    null,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
+from beian.core.precheck import PrecheckConfig
 from beian.core.precheck.registry import FaceTaskFacts, SubjectFacts
 from beian.core.workflow import AT_BUREAU, LIVE
 from beian.crypto.cipher import CERTIFICATE, PHONE, keyed_hash
-from beian.facecheck.service import facts
-from beian.filings.documents import subject_key_of
+from beian.facecheck.models import FaceTask
+from beian.facecheck.service import facts, status_at
+from beian.filings.documents import section, subject_key_of
 from beian.filings.models import Filing, FilingPerson
+from beian.provinces.models import ProvinceRule
+from beian.provinces.service import precheck_config
 
 LIVE_VALUES = sorted(status.value for status in LIVE)
 AT_BUREAU_VALUES = sorted(status.value for status in AT_BUREAU)
@@ -53,6 +76,46 @@ _SUBJECT_FACTS = (
     .limit(1)
 )
 
+# Every answer `read_ahead` wants, as rows of one shape: (what, key, a, b, n, m, at).
+_AT = FaceTask.__table__.c.expires_at.type
+
+
+def _row(what: str, key: Any, a: Any, b: Any, n: Any, m: Any, at: Any) -> Any:
+    """One arm of the union; None is a NULL of the column's type (PostgreSQL resolves a
+    union's column types arm by arm, and refuses an untyped NULL beside a timestamp)."""
+    columns = (("key", key, String()), ("a", a, String()), ("b", b, String()),
+               ("n", n, Integer()), ("m", m, Integer()), ("at", at, _AT))
+    return select(
+        literal(what, String).label("what"),
+        *(
+            type_coerce(cast(null(), kind) if value is None else value, kind).label(name)
+            for name, value, kind in columns
+        ),
+    )
+
+
+_SUBJECT_ROW = _SUBJECT_FACTS.subquery()
+_AHEAD = union_all(
+    _row("rule", ProvinceRule.province, cast(ProvinceRule.required_materials, String), None,
+         ProvinceRule.min_validity_months, None, None),
+    _row("holder", FilingPerson.mobile_hash, FilingPerson.certificate_hash, None, None,
+         None, None)
+    .join(Filing, Filing.id == FilingPerson.filing_id)
+    .where(FilingPerson.mobile_hash.in_(bindparam("mobile_hashes", expanding=True)))
+    .where(Filing.status.in_(LIVE_VALUES))
+    .where(Filing.id.not_in(bindparam("others", expanding=True))),
+    _row("subject", None, _SUBJECT_ROW.c.province, _SUBJECT_ROW.c.subject_name,
+         _SUBJECT_ROW.c.live_applets, _SUBJECT_ROW.c.at_bureau, None),
+    _row("face", FaceTask.id, FaceTask.status, None, None, None, FaceTask.expires_at)
+    .where(FaceTask.id == bindparam("task_id")),
+)
+
+
+class _Rules(NamedTuple):
+    province: str
+    required_materials: list[str] | None
+    min_validity_months: int | None
+
 
 class DatabaseRegistry:
     """Facts about other live filings; `ignore` names filings that do not count (itself)."""
@@ -63,9 +126,52 @@ class DatabaseRegistry:
         self.ignore = {i for i in ignore if i}
         self._holders: dict[tuple[str, str | None], set[str]] = {}
         self._subjects: dict[tuple[int, str, str | None], SubjectFacts] = {}
+        self._tasks: dict[str, FaceTaskFacts | None] = {}
 
     def _others(self, exclude_filing: str | None) -> list[str]:
         return sorted(self.ignore | ({exclude_filing} if exclude_filing else set()))
+
+    def read_ahead(
+        self, document: dict[str, Any], *, filing_id: str | None, base: PrecheckConfig | None = None
+    ) -> PrecheckConfig:
+        """Answer in one statement what the pre-check of `document` will ask; return the
+        pre-check configuration (`base` plus the stored province rules) read with it."""
+        phones = _phones(document)
+        subject = _subject(document)
+        task_id = _face_task_id(document)
+        result = self.session.execute(
+            _AHEAD,
+            {
+                "mobile_hashes": sorted({keyed_hash(phone, PHONE) for phone in phones}),
+                "others": self._others(filing_id),
+                # No subject, no task: keys no row has, so those arms find nothing.
+                "subject_key": subject_key_of(*subject) if subject else "",
+                "task_id": task_id or "",
+            },
+        )
+        rules: list[_Rules] = []
+        holders: dict[str, set[str]] = {}
+        found_subject = SubjectFacts()
+        found_task: FaceTaskFacts | None = None
+        for what, key, a, b, n, m, at in result:
+            if what == "rule":
+                rules.append(_Rules(key, json.loads(a) if a is not None else None, n))
+            elif what == "holder":
+                holders.setdefault(key, set()).add(a)
+            elif what == "subject":
+                found_subject = SubjectFacts(
+                    province=a, name=b, live_applets=int(n or 0), at_bureau=bool(m)
+                )
+            else:
+                task = FaceTask(status=a, expires_at=at)  # never added: read only
+                found_task = FaceTaskFacts(status=status_at(task, self.now).value, expires_at=at)  # type: ignore[arg-type]
+        for phone in phones:
+            self._holders[(phone, filing_id)] = holders.get(keyed_hash(phone, PHONE), set())
+        if subject:
+            self._subjects[(*subject, filing_id)] = found_subject
+        if task_id:
+            self._tasks[task_id] = found_task
+        return precheck_config(rules, base=base)
 
     def phone_holders(self, phone: str, *, exclude_filing: str | None) -> set[str]:
         """Holder keys (keyed hashes of the certificate numbers) of the people using `phone`
@@ -110,7 +216,34 @@ class DatabaseRegistry:
 
     def face_task(self, task_id: str) -> FaceTaskFacts | None:
         """Status and expiry of a face-check task."""
+        if task_id in self._tasks:
+            return self._tasks[task_id]
         known = facts(self.session, task_id, self.now)
         if known is None:
             return None
         return FaceTaskFacts(status=known.status.value, expires_at=known.expires_at)  # type: ignore[arg-type]
+
+
+# What `read_ahead` expects the rules to ask, read from the raw document the way the
+# rules read it (beian.core.precheck); a wrong guess costs a query, never an answer.
+def _phones(document: dict[str, Any]) -> list[str]:
+    found = []
+    for part in ("icp_subject", "icp_applets"):
+        mobile = section(document, part, "principal_info").get("mobile")
+        if isinstance(mobile, str) and mobile and mobile not in found:
+            found.append(mobile)
+    return found
+
+
+def _subject(document: dict[str, Any]) -> tuple[int, str] | None:
+    organize = section(document, "icp_subject", "organize_info")
+    kind, number = organize.get("certificate_type"), organize.get("certificate_number")
+    if type(kind) is int and isinstance(number, str) and number.strip():
+        return kind, number.strip().upper()
+    return None
+
+
+def _face_task_id(document: dict[str, Any]) -> str | None:
+    task_id = section(document, "icp_applets", "principal_info").get("verify_task_id")
+    # The same bounds as beian.facecheck.service.get_task: anything else is no task.
+    return task_id if isinstance(task_id, str) and 0 < len(task_id) <= 64 else None

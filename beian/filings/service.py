@@ -28,7 +28,6 @@ from beian.filings.errors import (
 from beian.filings.lifecycle import move, require_move
 from beian.filings.models import Filing, FilingPerson
 from beian.filings.registry import DatabaseRegistry
-from beian.provinces.service import load_precheck_config
 
 MAX_DOCUMENT_BYTES = 200_000
 _PEOPLE = cast(Table, FilingPerson.__table__)
@@ -59,7 +58,7 @@ def check(session: Session, filing: Filing, *, now: datetime) -> list[dict[str, 
     """Run the full pre-check on the filing's current document."""
     ignore = {filing.id} | ({filing.replaces_id} if filing.replaces_id else set())
     registry = DatabaseRegistry(session, now=now, ignore=ignore)
-    config = load_precheck_config(session)
+    config = registry.read_ahead(filing.document, filing_id=filing.id)
     findings = precheck(
         filing.document, now=now, registry=registry, config=config, filing_id=filing.id
     )
@@ -244,7 +243,9 @@ def _record_submission(session: Session, filing: Filing) -> None:
         for role, certificate_hash, mobile_hash in people(filing.document)
     ]
     if rows:
-        session.execute(_INSERT_PEOPLE, rows)
+        # One multi-row VALUES statement: a list of parameter sets would be an executemany,
+        # which psycopg runs as a pipeline with its own synchronisation round trip.
+        session.execute(_INSERT_PEOPLE.values(rows))
     filing.submitted_document = filing.document
 
 

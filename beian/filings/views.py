@@ -8,9 +8,21 @@ from __future__ import annotations
 
 import copy
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import (
+    Integer,
+    String,
+    Table,
+    Text,
+    bindparam,
+    literal,
+    null,
+    select,
+    type_coerce,
+    union_all,
+)
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
 from beian.audit import service as audit
@@ -96,34 +108,81 @@ def filing_summary(filing: Filing, *, now: datetime) -> dict[str, Any]:
 
 
 def filing_detail(
-    session: Session, filing: Filing, *, now: datetime, masked: bool
+    session: Session, filing: Filing, *, now: datetime, masked: bool, new: bool = False
 ) -> dict[str, Any]:
-    """Everything about one filing: summary, document, rejection, history, calls."""
+    """Everything about one filing: summary, document, rejection, history, calls.
+
+    `new`: the filing was created in this transaction, so it has neither history nor
+    calls yet, and nothing is read for them.
+    """
     detail = filing_summary(filing, now=now)
+    events, calls = ([], []) if new else _history_and_calls(session, filing.id)
     detail.update(
         {
             "document": masked_document(filing.document) if masked else filing.document,
             "audit_data": filing.audit_data or [],
             "unlocked_fields": filing.unlocked_fields,
             "allowed_events": [event.value for event in allowed_events(filing.status)],
-            "history": [history_row(row) for row in history(session, filing.id)],
-            "verification_calls": [
-                {
-                    "at": call.at.isoformat(),
-                    "reviewer": call.reviewer,
-                    "principal": call.principal,
-                    "outcome": call.outcome,
-                    "note": call.note,
-                }
-                for call in session.scalars(
-                    select(VerificationCall)
-                    .where(VerificationCall.filing_id == filing.id)
-                    .order_by(VerificationCall.id)
-                )
-            ],
+            "history": events,
+            "verification_calls": calls,
         }
     )
     return detail
+
+
+# A filing's moves and its verification calls in one statement (one round trip), as rows
+# of one shape named after FilingEvent's columns; a call's reviewer, principal and outcome
+# travel in actor, event and from_status, its note in a column of its own.
+_EVENTS = cast(Table, FilingEvent.__table__)
+_CALLS = cast(Table, VerificationCall.__table__)
+
+
+def _column(value: Any, kind: Any, name: str) -> Any:
+    # Typed NULLs: PostgreSQL resolves a union's column types arm by arm.
+    return type_coerce(sql_cast(null(), kind) if value is None else value, kind).label(name)
+
+
+def _arm(source: str, table: Table, columns: tuple[Any, ...]) -> Any:
+    kinds = (Integer(), _EVENTS.c.at.type, String(), String(), String(), String(), Text(),
+             _EVENTS.c.deadline_at.type, _CALLS.c.note.type)
+    names = ("id", "at", "actor", "event", "from_status", "to_status", "reason", "deadline_at",
+             "note")
+    return (
+        select(literal(source, String).label("source"),
+               *(_column(v, k, n) for v, k, n in zip(columns, kinds, names, strict=True)))
+        .where(table.c.filing_id == bindparam("filing_id"))
+    )
+
+
+_HISTORY_AND_CALLS = union_all(
+    _arm("event", _EVENTS, (_EVENTS.c.id, _EVENTS.c.at, _EVENTS.c.actor, _EVENTS.c.event,
+                            _EVENTS.c.from_status, _EVENTS.c.to_status, _EVENTS.c.reason,
+                            _EVENTS.c.deadline_at, None)),
+    _arm("call", _CALLS, (_CALLS.c.id, _CALLS.c.at, _CALLS.c.reviewer, _CALLS.c.principal,
+                          _CALLS.c.outcome, None, None, None, _CALLS.c.note)),
+).order_by("source", "id")
+
+
+def _history_and_calls(
+    session: Session, filing_id: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The filing's history rows (oldest first) and its calls, shaped for the API."""
+    events: list[dict[str, Any]] = []
+    calls: list[dict[str, Any]] = []
+    for row in session.execute(_HISTORY_AND_CALLS, {"filing_id": filing_id}):
+        if row.source == "event":
+            events.append(history_row(row))
+        else:
+            calls.append(
+                {
+                    "at": row.at.isoformat(),
+                    "reviewer": row.actor,
+                    "principal": row.event,
+                    "outcome": row.from_status,
+                    "note": row.note,
+                }
+            )
+    return events, calls
 
 
 def history(session: Session, filing_id: str) -> list[FilingEvent]:
@@ -132,8 +191,8 @@ def history(session: Session, filing_id: str) -> list[FilingEvent]:
     return list(session.scalars(query.order_by(FilingEvent.id)))
 
 
-def history_row(row: FilingEvent) -> dict[str, Any]:
-    """One step of the progress timeline."""
+def history_row(row: Any) -> dict[str, Any]:
+    """One step of the progress timeline (a FilingEvent, or an event row of the combined read)."""
     return {
         "at": row.at.isoformat(),
         "actor": row.actor,

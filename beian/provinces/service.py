@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -114,9 +114,27 @@ def set_province_rules(
 
 def load_precheck_config(session: Session, *, base: PrecheckConfig | None = None) -> PrecheckConfig:
     """The pre-check configuration: `base`'s national settings plus every stored province."""
+    return precheck_config(list_province_rules(session), base=base)
+
+
+class StoredRules(Protocol):
+    """What the configuration needs of a stored province row (a ProvinceRule or a tuple)."""
+
+    @property
+    def province(self) -> str: ...
+    @property
+    def required_materials(self) -> list[str] | None: ...
+    @property
+    def min_validity_months(self) -> int | None: ...
+
+
+def precheck_config(
+    rows: Iterable[StoredRules], *, base: PrecheckConfig | None = None
+) -> PrecheckConfig:
+    """`base`'s national settings plus these stored provinces' rules."""
     base = base or PrecheckConfig()
     provinces = dict(base.provinces)
-    for row in list_province_rules(session):
+    for row in rows:
         known = frozenset(row.required_materials or ()) & MATERIAL_FIELDS
         if len(known) != len(row.required_materials or ()):
             # A material list the document no longer has cannot be required; say so, go on.

@@ -52,9 +52,14 @@ def detail(session: Session, filing: Filing, request: Request, *, masked: bool) 
 
 
 def _with_findings(
-    session: Session, filing: Filing, request: Request, findings: list[dict[str, Any]]
+    session: Session,
+    filing: Filing,
+    request: Request,
+    findings: list[dict[str, Any]],
+    *,
+    new: bool = False,
 ) -> FilingWithFindings:
-    shown = filing_detail(session, filing, now=now_of(request), masked=False)
+    shown = filing_detail(session, filing, now=now_of(request), masked=False, new=new)
     return FilingWithFindings.model_validate({**shown, "masked": False, "findings": findings})
 
 
@@ -72,7 +77,7 @@ def create_filing(document: Document, user: Applicant, request: Request) -> Fili
         filing, findings = service.create_filing(
             session, applicant=user.username, document=document, now=now_of(request)
         )
-        return _with_findings(session, filing, request, findings)
+        return _with_findings(session, filing, request, findings, new=True)
 
 
 @router.put(
