@@ -63,12 +63,12 @@ def filled(value: object) -> bool:
     return True
 
 
-def principals(doc: FilingDocument) -> list[tuple[str, PrincipalInfo]]:
+def principals(doc: FilingDocument) -> tuple[tuple[str, PrincipalInfo], ...]:
     """Both principals with their field paths: subject first, then applet."""
-    return [
+    return (
         (SUBJECT_PRINCIPAL, doc.icp_subject.principal_info),
         (APPLET_PRINCIPAL, doc.icp_applets.principal_info),
-    ]
+    )
 
 
 def is_individual(doc: FilingDocument) -> bool | None:

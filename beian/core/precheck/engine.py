@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import date, datetime
+from functools import lru_cache
 
 from beian.clock import china_date
 from beian.core.document import FilingDocument, parse_document
@@ -74,7 +75,7 @@ def precheck(
         doc = parsed
     ctx = Context(
         now=now,
-        today=china_date(now),
+        today=_china_date(now),
         config=config or DEFAULT_CONFIG,
         registry=registry,
         filing_id=filing_id,
@@ -96,3 +97,10 @@ def precheck(
                 )
             )
     return findings
+
+
+@lru_cache(maxsize=64)
+def _china_date(now: datetime) -> date:
+    # Checks come in bursts at (nearly) the same moment, and the time-zone conversion
+    # behind the date costs more than this look-up.
+    return china_date(now)

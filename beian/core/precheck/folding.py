@@ -14,7 +14,9 @@ anything else takes the slow way.
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from functools import cache
 
 _PLAIN_BLOCKS = (
     ("\u0000", "\u007f"),  # ASCII
@@ -68,3 +70,61 @@ def fold(text: str) -> str:
         return text.translate(_FOLDED)
     except _NotPlain:
         return _fold_slowly(text)
+
+
+# Simple text: every character folds, on its own, either to itself lower-cased (letters,
+# digits, ideographs) or to nothing (punctuation, spaces, symbols). Such text folds to
+# itself without the dropped characters, lower-cased, so a word list can be searched for in
+# it without folding it first (rules.texts does). Characters outside the plain blocks are
+# left out: the classification stays cheap and anything unusual takes the general way.
+def _classify() -> tuple[str, str]:
+    kept: list[int] = []
+    dropped: list[int] = []
+    for low, high in _PLAIN_BLOCKS:
+        for code in range(ord(low), ord(high) + 1):
+            char = chr(code)
+            # Most of the range is ideographs with no decomposition: they fold to
+            # themselves; telling them apart this way is some ten times faster.
+            if (
+                unicodedata.category(char) == "Lo"
+                and not unicodedata.decomposition(char)
+                and not unicodedata.combining(char)
+            ):
+                kept.append(code)
+            elif _is_plain(char):
+                folded = _fold_slowly(char)
+                if not folded:
+                    dropped.append(code)
+                elif folded == char.lower():
+                    kept.append(code)
+    return _char_class(sorted(kept + dropped)), _char_class(dropped)
+
+
+def _char_class(codes: list[int]) -> str:
+    """A regex character class of the code points (sorted), written as ranges."""
+    parts = []
+    start = end = codes[0]
+    for code in [*codes[1:], -1]:
+        if code == end + 1:
+            end = code
+            continue
+        parts.append(re.escape(chr(start)) if start == end
+                     else f"{re.escape(chr(start))}-{re.escape(chr(end))}")
+        start = end = code
+    return "[" + "".join(parts) + "]"
+
+
+@cache
+def _simple_patterns() -> tuple[re.Pattern[str], str]:
+    simple, dropped = _classify()
+    return re.compile(f"{simple}*"), dropped
+
+
+def is_simple(text: str) -> bool:
+    """Whether each character of the text folds to itself lower-cased, or to nothing."""
+    return _simple_patterns()[0].fullmatch(text) is not None
+
+
+def dropped_class() -> str:
+    """A regex character class of the characters that simple text loses when folded."""
+    return _simple_patterns()[1]

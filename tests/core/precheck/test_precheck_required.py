@@ -43,3 +43,20 @@ def test_organisations_need_the_certificate_photo(found, enterprise):
 def test_individuals_do_not_need_a_certificate_photo(found, individual):
     assert "certificate_photo" not in individual["icp_subject"]["organize_info"]
     assert found(individual, RANGE) == set()
+
+
+@pytest.mark.parametrize("path", REQUIRED_FIELDS)
+def test_each_required_field_is_missed_on_its_own(found, enterprise, path):
+    *parents, name = path.split(".")
+    part = enterprise
+    for key in parents:
+        part = part[key]
+    is_text = isinstance(part[name], str)
+    for value in (None, " \u3000") if is_text else (None,):
+        part[name] = value
+        assert found(enterprise, RANGE) == {(1101, path)}
+
+
+def test_a_zero_number_counts_as_given(found, enterprise):
+    enterprise["icp_subject"]["base_info"]["type"] = 0
+    assert (1101, "icp_subject.base_info.type") not in found(enterprise, RANGE)

@@ -106,3 +106,31 @@ MIXED = st.text(
 @given(MIXED | st.text(max_size=12))
 def test_folding_is_nfkc_lower_case_without_punctuation(text):
     assert normalise(text) == folded_by_definition(text)
+
+
+def found_by_definition(text, words):
+    folded = folded_by_definition(text)
+    return [word for word in words if word in folded]
+
+
+# Words of the shipped list and a few made-up ones (Latin, digits, an empty word), and text
+# made of their characters in either case, of characters folding drops, and of some that
+# fold to something else (full-width letters, circled digits, combining marks).
+SOME_WORDS = ("赌博", "k粉", "六合彩", "ab", "1a", "")
+WORDY = st.text(
+    alphabet=st.sampled_from("赌博k粉K六合彩abAB1ａＡ①学 ，。·\u3000-!\u0301\ufe10…"),
+    max_size=14,
+)
+
+
+@settings(derandomize=True, max_examples=3000, deadline=None)
+@given(WORDY | MIXED, st.sampled_from([SOME_WORDS, SOME_WORDS[:-1], ("kk",), ("Ab",)]))
+def test_finding_words_is_searching_the_folded_text(text, words):
+    assert find_words(text, words) == found_by_definition(text, words)
+
+
+@settings(derandomize=True, max_examples=500, deadline=None)
+@given(WORDY | MIXED)
+def test_the_shipped_list_is_searched_as_in_folded_text(text):
+    words = word_list("prohibited_words")
+    assert find_words(text, words) == found_by_definition(text, words)

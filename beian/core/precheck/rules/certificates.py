@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from beian.core import dictionaries
@@ -134,6 +135,9 @@ def validity_dates(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
             )
 
 
+# Cached: validity dates repeat across filings (cards are issued and expire on the same days
+# for many people) and a look-up costs less than building the date.
+@lru_cache(maxsize=8192)
 def parse_yyyymmdd(text: str | None) -> date | None:
     """The date written as YYYYMMDD, or None when it is not one."""
     if text is None or len(text) != 8 or not text.isascii() or not text.isdigit():
@@ -144,6 +148,7 @@ def parse_yyyymmdd(text: str | None) -> date | None:
         return None
 
 
+@lru_cache(maxsize=256)  # asked with today's date on every check
 def add_months(day: date, months: int) -> date:
     """The same day `months` later, clamped to the end of a shorter month."""
     index = day.year * 12 + day.month - 1 + months

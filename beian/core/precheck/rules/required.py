@@ -72,13 +72,21 @@ _ORGANISATION = tuple(
     (attrgetter(path), _missing(ORGANISATION_FIELD, path, label))
     for path, label in ORGANISATION_FIELDS.items()
 )
+# The same fields split by kind, to tell "all given" (the usual case) in a few C-level
+# passes: text fields are given unless None, "" (both false) or only spaces; the numbers
+# unless None (0 counts as given); the lists unless None or empty.
+_NOT_TEXT = (".type", ".certificate_type", ".service_content_types", ".nrlx_details")
+_read_texts = attrgetter(*(path for path in REQUIRED_FIELDS if not path.endswith(_NOT_TEXT)))
+_read_others = attrgetter(*(path for path in REQUIRED_FIELDS if path.endswith(_NOT_TEXT)))
 
 
 def required_fields(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
     """Every field the filing needs for its subject type."""
-    for value, finding in zip(_read_required(doc), _MISSING, strict=True):
-        if not filled(value):
-            yield finding
+    texts, others = _read_texts(doc), _read_others(doc)
+    if not all(texts) or any(map(str.isspace, texts)) or None in others or [] in others:
+        for value, finding in zip(_read_required(doc), _MISSING, strict=True):
+            if not filled(value):
+                yield finding
     if is_individual(doc) is False:
         for read, finding in _ORGANISATION:
             if not filled(read(doc)):

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from functools import cache, lru_cache
+from functools import cache
 from importlib import resources
 
 from beian.core.document import FilingDocument
 from beian.core.findings import Finding
 from beian.core.precheck.context import Context, filled, is_individual
-from beian.core.precheck.folding import fold
+from beian.core.precheck.folding import dropped_class, fold, is_simple
 
 COMMENT_TOO_SHORT = 2001
 COMMENT_TOO_LONG = 2002
@@ -46,13 +46,56 @@ def word_list(name: str) -> tuple[str, ...]:
 
 def find_words(text: str, words: tuple[str, ...]) -> list[str]:
     """The listed words that occur in the text, in list order."""
+    _, in_simple_text, any_of = _patterns(words)
+    if is_simple(text) and in_simple_text.search(text) is None:
+        return []  # the usual case, decided without folding the text
     folded = normalise(text)
-    if _any_of(words).search(folded) is None:
+    if any_of.search(folded) is None:
         return []  # the usual case, found by one scan instead of one per word
     return [word for word in words if word in folded]
 
 
-@lru_cache(maxsize=16)
+# The patterns of each word list, found by the identity of its tuple (word_list returns the
+# same one every time): hashing some fifty words on every call would cost more than the
+# search. An entry holds its tuple, so the id cannot be reused while the entry is there.
+_PATTERNS: dict[int, tuple[tuple[str, ...], re.Pattern[str], re.Pattern[str]]] = {}
+
+
+def _patterns(words: tuple[str, ...]) -> tuple[tuple[str, ...], re.Pattern[str], re.Pattern[str]]:
+    entry = _PATTERNS.get(id(words))
+    if entry is None or entry[0] is not words:
+        if len(_PATTERNS) >= 16:
+            _PATTERNS.clear()
+        entry = _PATTERNS[id(words)] = (words, _in_simple_text(words), _any_of(words))
+    return entry
+
+
+def _in_simple_text(words: tuple[str, ...]) -> re.Pattern[str]:
+    """A pattern that finds, in simple text (folding.is_simple), whatever may fold into a word.
+
+    Simple text folds by losing some characters and lower-casing the rest, so a word occurs
+    in the folded text only where its characters (ASCII letters in either case) stand in
+    the text with nothing but dropped characters between them. The pattern may find more
+    than that; what it finds is then checked the general way.
+    """
+    between = dropped_class() + "*"
+    alternatives = []
+    for word in words:
+        rest = "".join(between + _either_case(char) for char in word[1:])
+        # Each alternative starts with one literal character, so the regex engine can skip
+        # ahead to the places where some word may start instead of trying every position.
+        for first in dict.fromkeys((word[:1], word[:1].upper() if word[:1].isascii() else "")):
+            if first or not word:
+                alternatives.append(re.escape(first) + rest)
+    return re.compile("|".join(alternatives))
+
+
+def _either_case(char: str) -> str:
+    if char.isascii() and char.upper() != char:
+        return f"[{re.escape(char)}{re.escape(char.upper())}]"
+    return re.escape(char)
+
+
 def _any_of(words: tuple[str, ...]) -> re.Pattern[str]:
     """A pattern that finds any of the words (an empty word is found everywhere)."""
     return re.compile("|".join(map(re.escape, words)))
