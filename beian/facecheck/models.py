@@ -41,5 +41,9 @@ class FaceTask(Base):
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     reason: Mapped[str | None] = mapped_column(String(500), default=None)
     reviewer: Mapped[str | None] = mapped_column(String(120), default=None)
+    # The filed record this check was started for, to go into a change of it (None for a
+    # draft's check or one created through createFaceTask). Only a look-up key, not a
+    # foreign key: facecheck sits below filings, and the record is never touched by it.
+    record_id: Mapped[str | None] = mapped_column(String(32), default=None, index=True)
     # When the retention period ended and the photo (result["media_id"]) was deleted.
     photo_deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)

@@ -24,7 +24,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from beian.clock import as_utc
@@ -103,10 +103,19 @@ class FaceFacts(NamedTuple):
 
 
 def create_task(
-    session: Session, *, applicant_key: str, principal_name: str, now: datetime
+    session: Session,
+    *,
+    applicant_key: str,
+    principal_name: str,
+    now: datetime,
+    record_id: str | None = None,
 ) -> FaceTask:
-    """Start a face check for an applet principal; its link is valid for 24 hours."""
+    """Start a face check for an applet principal; its link is valid for 24 hours.
+
+    `record_id` names the filed record when the check is for a change of it.
+    """
     applicant_key = _text("applicant_key", applicant_key, 120)
+    record_id = _optional_text("record_id", record_id, 32)
     principal_name = _text("principal_name", principal_name, 64)
     now = as_utc(now)
     task = FaceTask(
@@ -118,6 +127,7 @@ def create_task(
         notified_at=now,
         notify_expires_at=now + NOTIFY_WINDOW,
         expires_at=now + TASK_LIFETIME,
+        record_id=record_id,
     )
     session.add(task)
     session.flush()
@@ -130,6 +140,31 @@ def get_task(session: Session, task_id: str) -> FaceTask | None:
     if not isinstance(task_id, str) or not task_id or len(task_id) > 64:
         return None
     return session.get(FaceTask, task_id)
+
+
+def latest_for_record(session: Session, *, record_id: str, applicant_key: str) -> FaceTask | None:
+    """The newest task the applicant started for a change of the filed record, or None."""
+    query = (
+        select(FaceTask)
+        .where(FaceTask.record_id == record_id, FaceTask.applicant_key == applicant_key)
+        .order_by(FaceTask.created_at.desc(), FaceTask.id)
+        .limit(1)
+    )
+    return session.scalars(query).first()
+
+
+def may_start_again(task: FaceTask | None, now: datetime) -> bool:
+    """Whether a new task may replace `task`: none yet, failed, expired, or its link closed.
+
+    A task still waiting for its photo through an open link, or one passed or left to a
+    human, is not replaced: the principal finishes it instead.
+    """
+    if task is None:
+        return True
+    status = status_at(task, now)
+    if status is FaceTaskStatus.PENDING:
+        return as_utc(now) >= task.notify_expires_at
+    return status in (FaceTaskStatus.FAILED, FaceTaskStatus.EXPIRED)
 
 
 def status_at(task: FaceTask, now: datetime) -> FaceTaskStatus:

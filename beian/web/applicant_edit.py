@@ -7,6 +7,7 @@ media ids then go into the document. Without JavaScript the save round trip does
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any
 
@@ -19,6 +20,7 @@ from beian.accounts.models import User
 from beian.core.workflow import EDITABLE, STATUS_LABELS, Status
 from beian.db import transaction
 from beian.documents.gate import ACCEPTED, kind_for_field
+from beian.facecheck import change as for_change
 from beian.facecheck import service as facecheck
 from beian.filings import service
 from beian.filings.errors import FilingError
@@ -38,6 +40,7 @@ from beian.web.applicant_form import (
     is_editable,
     lookup,
     place_findings,
+    put,
     same_principal_now,
     step_of,
 )
@@ -53,6 +56,8 @@ from beian.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 STEP_KEYS = tuple(step.key for step in STEPS)
+# Face-task statuses a submission may name (a photo left to a human is judged in review).
+USABLE = ("passed", "review")
 
 
 @router.get("/filings/new")
@@ -97,7 +102,8 @@ def change_form(request: Request, filing_id: str, user: Applicant) -> Response:
         filing = service.own_filing(db, filing_id, user.username)
         if filing.status != Status.FILED:
             return back_to(f"/filings/{filing.id}", "not_editable")
-    return form_page(request, user, mode="change", filing=filing, document=filing.document,
+        document = _with_change_task(db, filing, user, filing.document)
+    return form_page(request, user, mode="change", filing=filing, document=document,
                      findings=[])
 
 
@@ -127,7 +133,9 @@ def _save(
         base = filing.document if filing is not None else {}
         uploads, refusals = store_files(db, state.storage, files,
                                         owner=user.username, now=moment)
-    document = assemble(form, base, uploads=uploads)
+        document = assemble(form, base, uploads=uploads)
+        if mode == "change" and filing is not None:
+            document = _with_change_task(db, filing, user, document)
     step = form.get("step") if form.get("step") in STEP_KEYS else None
     again = {"request": request, "user": user, "mode": mode, "document": document, "step": step}
     try:
@@ -238,6 +246,8 @@ def form_page(
         "unlocked_fields": unlocked or [],
         "same_principal": same_principal_now(document),
         "face": face,
+        # A change cannot go through on the record's expired task: say so before any edit.
+        "face_first": mode == "change" and (face is None or face["status"] not in USABLE),
         "verify_task_path": VERIFY_TASK,
         # Kept inert inside <script type="application/json">: no "<" may close it early.
         "dictionary_json": json.dumps(dictionary_data(), ensure_ascii=False).replace(
@@ -270,6 +280,21 @@ def _nrlx_rows(document: dict[str, Any]) -> list[dict[str, Any]]:
     rows = [row if isinstance(row, dict) else {} for row in rows] if isinstance(rows, list) else []
     spare = min(NRLX_SPARE_ROWS, MAX_NRLX_ROWS - len(rows))
     return rows + [{} for _ in range(max(spare, 0))]
+
+
+def _with_change_task(db: Session, record: Filing, user: User, document: dict[str, Any]
+                      ) -> dict[str, Any]:
+    """The document naming the face task started for this change, when there is one.
+
+    The task is found on the server, not read from the form, so a form opened before the
+    face check was finished still submits the new task.
+    """
+    task = for_change.task_for_change(db, record=record, applicant=user.username)
+    if task is None:
+        return document
+    document = copy.deepcopy(document)
+    put(document, VERIFY_TASK, task.id)
+    return document
 
 
 def _face_task(db: Session, document: dict[str, Any], user: User, request: Request

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import copy
 import re
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
 from beian.accounts.models import User
@@ -21,7 +23,9 @@ from beian.core.workflow import EDITABLE, Status
 from beian.db import transaction
 from beian.documents.face import check_face_photo
 from beian.documents.service import store_upload
+from beian.facecheck import change as for_change
 from beian.facecheck import service as facecheck
+from beian.facecheck.models import FaceTask
 from beian.facecheck.service import FaceTaskError
 from beian.filings import service
 from beian.filings.errors import FilingError
@@ -79,29 +83,38 @@ def face_page(request: Request, filing_id: str, user: Applicant) -> Response:
 
 @router.post("/filings/{filing_id}/face/task")
 def start_task(request: Request, filing_id: str, user: Applicant) -> Response:
-    """Create a face-check task and name it in the filing (verify_task_id)."""
+    """Create a face-check task: named in an editable filing, or kept for a change of a record."""
     moment = now(request)
     try:
         with transaction(request.app.state.sessions) as db:
             filing = service.own_filing(db, filing_id, user.username)
-            problem = _cannot_change(filing)
-            name = _principal_name(filing.document)
-            if problem is None and not name:
-                problem = _problem(f"{APPLET_PRINCIPAL}.name", "请先填写小程序负责人姓名",
-                                   "在表单的“小程序负责人”一步填写姓名并保存后再发起人脸核身")
-            if problem is not None:
-                raise problem
-            task = facecheck.create_task(db, applicant_key=user.username,
-                                         principal_name=name, now=moment)
-            document = copy.deepcopy(filing.document)
-            put(document, VERIFY_TASK, task.id)
-            service.update_filing(db, filing_id=filing.id, applicant=user.username,
-                                  document=document, now=moment)
+            if filing.status == Status.FILED:
+                # The record stays as filed: the change names the task when it is submitted.
+                for_change.start_for_change(db, record_id=filing.id, applicant=user.username,
+                                            now=moment)
+            else:
+                _name_new_task(db, filing, user, moment)
     except FilingError as error:
         if error.status == 404:
             raise
         return _page(request, filing_id, user, problems=error.findings, status_code=error.status)
     return back_to(f"/filings/{filing_id}/face", "face_started")
+
+
+def _name_new_task(db: Session, filing: Filing, user: User, moment: datetime) -> None:
+    problem = _cannot_change(db, filing)
+    name = _principal_name(filing.document)
+    if problem is None and not name:
+        problem = _problem(f"{APPLET_PRINCIPAL}.name", "请先填写小程序负责人姓名",
+                           "在表单的“小程序负责人”一步填写姓名并保存后再发起人脸核身")
+    if problem is not None:
+        raise problem
+    task = facecheck.create_task(db, applicant_key=user.username,
+                                 principal_name=name, now=moment)
+    document = copy.deepcopy(filing.document)
+    put(document, VERIFY_TASK, task.id)
+    service.update_filing(db, filing_id=filing.id, applicant=user.username,
+                          document=document, now=moment)
 
 
 @router.post("/filings/{filing_id}/face/photo")
@@ -122,7 +135,7 @@ def _check_photo(request: Request, filing_id: str, user: User, data: bytes) -> R
     try:
         with transaction(state.sessions) as db:
             filing = service.own_filing(db, filing_id, user.username)
-            task = _own_task(db, filing.document, user)
+            task = _current_task(db, filing, user)
             if task is None:
                 raise _problem(VERIFY_TASK, "还没有人脸核身任务", "请先点击“发起人脸核身”")
             stored = store_upload(db, state.storage,
@@ -151,7 +164,7 @@ def _page(request: Request, filing_id: str, user: User, *, notice: str | None = 
     moment = now(request)
     with request.app.state.sessions() as db:
         filing = service.own_filing(db, filing_id, user.username)
-        task = _own_task(db, filing.document, user)
+        task = _current_task(db, filing, user)
         view = None
         if task is not None:
             status = facecheck.status_at(task, moment)
@@ -164,12 +177,26 @@ def _page(request: Request, filing_id: str, user: User, *, notice: str | None = 
                 "reason": task.reason,
                 "report": _report(task.result),
             }
+        for_a_change = filing.status == Status.FILED
+        # A record's own (old) task is shown but never replaced: only a change's task is.
+        replaceable = _change_task(db, filing, user) if for_a_change else task
+        blocked = _cannot_change(db, filing)
+        can_change = blocked is None
+        ready = (for_a_change and can_change and replaceable is not None
+                 and facecheck.status_at(replaceable, moment).value in ("passed", "review"))
         context = {
             "title": "人脸核身",
             "filing_id": filing.id,
             "applet_name": filing.applet_name or "未命名的备案",
             "principal_name": _principal_name(filing.document),
-            "can_change": _cannot_change(filing) is None,
+            "for_a_change": for_a_change,
+            "back_url": f"/filings/{filing.id}/{'change' if for_a_change else 'edit'}"
+                        "#step-applet_principal",
+            "can_change": can_change,
+            "can_start": can_change and facecheck.may_start_again(replaceable, moment),
+            # Why a filed record cannot have a face check for a change now (one under way).
+            "blocked": blocked.findings[0] if for_a_change and blocked is not None else None,
+            "change_ready": ready,
             "task": view,
             "notice": notice,
             "problems": problems or [],
@@ -210,10 +237,21 @@ def threshold_text(threshold: str) -> str:
     return text.replace(" in both eyes", "（双眼）").replace("..", "–")
 
 
-def _own_task(db: Any, document: dict[str, Any], user: User) -> Any:
+def _own_task(db: Session, document: dict[str, Any], user: User) -> FaceTask | None:
     task_id = lookup(document, VERIFY_TASK)
     task = facecheck.get_task(db, task_id) if isinstance(task_id, str) else None
     return task if task is not None and task.applicant_key == user.username else None
+
+
+def _change_task(db: Session, filing: Filing, user: User) -> FaceTask | None:
+    return for_change.task_for_change(db, record=filing, applicant=user.username)
+
+
+def _current_task(db: Session, filing: Filing, user: User) -> FaceTask | None:
+    """The task this page works on: a filed record's change task first, else the named one."""
+    if filing.status == Status.FILED:
+        return _change_task(db, filing, user) or _own_task(db, filing.document, user)
+    return _own_task(db, filing.document, user)
 
 
 def _principal_name(document: dict[str, Any]) -> str:
@@ -222,7 +260,13 @@ def _principal_name(document: dict[str, Any]) -> str:
     return name.strip() if isinstance(name, str) else ""
 
 
-def _cannot_change(filing: Filing) -> FilingError | None:
+def _cannot_change(db: Session, filing: Filing) -> FilingError | None:
+    if filing.status == Status.FILED:
+        try:
+            for_change.refuse_unless_changeable(db, filing)
+        except FilingError as error:
+            return error
+        return None
     if Status(filing.status) not in EDITABLE:
         return _problem("status", "当前状态下不能更换人脸核身任务",
                         "审核中的备案请先撤回；已备案的记录请申请变更")
