@@ -7,6 +7,10 @@ windows closing in a surge) run together in one savepoint; the others, and every
 of a batch that failed, run each in its own savepoint, so a failing handler is retried
 later with backoff while the others commit. A worker killed mid-batch leaves every row
 of the batch to be claimed again.
+
+Audit entries of a batch are appended just before it commits (`audit.appended_last`):
+the chain's lock is held from the append to the commit, so two workers firing a surge
+queue on it only for that moment, not for the whole batch.
 """
 
 from __future__ import annotations
@@ -18,7 +22,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.attributes import set_committed_value
 
+from beian.audit import service as audit
 from beian.clock import Clock
 from beian.crypto.redact import redact
 from beian.db import transaction
@@ -26,7 +32,7 @@ from beian.notifications.channels import Channels
 from beian.notifications.service import deliver_due
 from beian.testing import faults
 from beian.timers.models import Timer
-from beian.timers.service import batch_handler_for, claim_due, handler_for
+from beian.timers.service import batch_handler_for, claim_due, handler_for, mark_fired
 
 log = logging.getLogger("beian.worker")
 
@@ -38,8 +44,9 @@ TASK_MODULES = (
     "beian.maintenance",
 )
 MAX_TIMER_ATTEMPTS = 8
-# Due rows taken per transaction: large enough that a surge is handled set-wise.
-BATCH = 200
+# Due rows taken per transaction: large enough that a surge is handled set-wise, small
+# enough that a failed batch retried one by one stays cheap.
+BATCH = 500
 
 
 @dataclass
@@ -64,7 +71,7 @@ def fire_due_timers(
     """Run one batch of due timers."""
     stats = WorkerStats()
     now = clock.now()
-    with transaction(sessions) as session:
+    with transaction(sessions) as session, audit.appended_last(session):
         by_kind: dict[str, list[Timer]] = {}
         for timer in claim_due(session, now=now, limit=batch):
             by_kind.setdefault(timer.kind, []).append(timer)
@@ -89,11 +96,12 @@ def _fire_together(
     if run_many is None:
         return False
     try:
-        with session.begin_nested():
+        with audit.savepoint(session):
             run_many(session, group, clock)
-            for timer in group:
-                timer.fired_at = now
+            mark_fired(session, group, now=now)
     except Exception as error:  # retried one by one, which isolates the bad timer
+        for timer in group:  # claimed unfired; the savepoint's UPDATE was rolled back
+            set_committed_value(timer, "fired_at", None)
         log.info("timer batch of %s %s failed (%s); firing one by one",
                  len(group), kind, type(error).__name__)
         return False
@@ -104,7 +112,7 @@ def _fire_together(
 def _fire_one(session: Session, timer: Timer, clock: Clock, now: datetime) -> bool:
     run = handler_for(timer.kind)
     try:
-        with session.begin_nested():
+        with audit.savepoint(session):
             if run is None:
                 raise LookupError(f"no handler for timer kind {timer.kind!r}")
             run(session, timer, clock)

@@ -4,17 +4,24 @@ Each entry's hash covers its own content and the previous entry's hash, so editi
 deleting or reordering any row breaks every hash after it. Appends are serialised by
 locking the chain head (PostgreSQL: a transaction-level advisory lock; SQLite: every
 transaction already holds the write lock), so two writers cannot fork the chain.
+
+The lock is held until the writer commits. A long transaction that records early (the
+worker firing a batch of timers) would make every other writer wait for the rest of its
+work, so it can defer its entries (`appended_last`): they are collected as recorded and
+appended together, lock and all, just before it commits.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, text
+from sqlalchemy import Table, select, text
 from sqlalchemy.orm import Session
 
 from beian.audit.models import AuditEntry
@@ -22,6 +29,9 @@ from beian.audit.models import AuditEntry
 GENESIS = "0" * 64
 # An arbitrary constant naming the audit chain's advisory lock on PostgreSQL.
 _LOCK_KEY = 0x6265_6961_6E
+_AUDIT = cast(Table, AuditEntry.__table__)
+# session.info key of the entries a deferring transaction has recorded but not appended.
+_DEFERRED = "beian.audit.deferred"
 
 
 def record(
@@ -56,34 +66,72 @@ class Entry:
 
 def record_many(session: Session, entries: list[Entry], *, now: datetime) -> list[AuditEntry]:
     """Append `entries` in order, in the caller's transaction: one lock and one read of
-    the chain head for the lot, one batched insert."""
+    the chain head for the lot, one batched insert. Inside `appended_last` they are only
+    collected here (sequence and hashes are filled in when they are appended)."""
+    made = [
+        AuditEntry(at=now, actor=item.actor, action=item.action, target_type=item.target_type,
+                   target_id=item.target_id, detail=item.detail)
+        for item in entries
+    ]
+    deferred = session.info.get(_DEFERRED)
+    if deferred is not None:
+        deferred += made
+    else:
+        _append(session, made)
+    return made
+
+
+@contextmanager
+def appended_last(session: Session) -> Iterator[None]:
+    """Append the entries recorded inside the block together when it ends without error,
+    so the chain's lock is taken as late as possible before the caller commits."""
+    if _DEFERRED in session.info:  # already deferring: the outer block appends
+        yield
+        return
+    pending: list[AuditEntry] = []
+    session.info[_DEFERRED] = pending
+    try:
+        yield
+    finally:
+        del session.info[_DEFERRED]
+    _append(session, pending)
+
+
+@contextmanager
+def savepoint(session: Session) -> Iterator[None]:
+    """`session.begin_nested()` that also forgets the deferred entries recorded inside it
+    when it rolls back, as the database forgets its other rows."""
+    pending = session.info.get(_DEFERRED)
+    mark = len(pending) if pending is not None else 0
+    try:
+        with session.begin_nested():
+            yield
+    except BaseException:
+        if pending is not None:
+            del pending[mark:]
+        raise
+
+
+def _append(session: Session, entries: list[AuditEntry]) -> None:
+    """Chain `entries` after the head under the lock and insert them in one statement."""
     if not entries:
-        return []
+        return
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
     head = session.execute(
         select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
     ).first()
     seq, previous = (head.seq, head.hash) if head else (0, GENESIS)
-    appended = []
-    for item in entries:
+    rows = []
+    for entry in entries:
         seq += 1
-        entry = AuditEntry(
-            seq=seq,
-            at=now,
-            actor=item.actor,
-            action=item.action,
-            target_type=item.target_type,
-            target_id=item.target_id,
-            detail=item.detail,
-            prev_hash=previous,
-            hash="",
-        )
+        entry.seq, entry.prev_hash = seq, previous
         entry.hash = previous = entry_hash(entry)
-        appended.append(entry)
-    session.add_all(appended)
-    session.flush()
-    return appended
+        rows.append({"seq": seq, "at": entry.at, "actor": entry.actor, "action": entry.action,
+                     "target_type": entry.target_type, "target_id": entry.target_id,
+                     "detail": entry.detail, "prev_hash": entry.prev_hash, "hash": entry.hash})
+    # Plain rows, not the ORM's unit of work: nothing reads the new ids back.
+    session.execute(_AUDIT.insert(), rows)
 
 
 def entry_hash(entry: AuditEntry) -> str:

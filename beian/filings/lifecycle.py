@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, bindparam, update
+from sqlalchemy import CursorResult, Table, bindparam, insert, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -83,31 +83,18 @@ def move_many(
         session.flush()  # earlier changes first: the filings are then written set-wise
     _disarm(session, filings, sources, now)
     calendar = functools.cache(lambda: load_calendar(session))  # read once, if needed
-    records = []
-    with session.no_autoflush:  # the filings are written below, all at once
-        for filing, source, target in zip(filings, sources, targets, strict=True):
-            filing.status = target.value
-            filing.stage_started_at = now
-            filing.updated_at = now
-            filing.overdue = False
-            filing.claimed_by = None
-            filing.claimed_at = None
-            _set_deadline(filing, target, now, calendar)
-            records.append(FilingEvent(
-                filing_id=filing.id,
-                at=now,
-                actor=actor,
-                event=event.value,
-                from_status=source.value,
-                to_status=target.value,
-                reason=reason,
-                deadline_at=filing.deadline_at,
-                detail=detail,
-            ))
-        if len(filings) > 1:
-            _write_together(session, filings)
-    session.add_all(records)
-    session.flush()
+    moved = [_moved_values(target, now, calendar) for target in targets]
+    if len(filings) > 1:
+        _write_together(session, filings, moved)
+    else:
+        for name, value in moved[0].items():  # the ORM writes it, checking the version
+            setattr(filings[0], name, value)
+    records = _history(session, [
+        {"filing_id": filing.id, "at": now, "actor": actor, "event": event.value,
+         "from_status": source.value, "to_status": target.value, "reason": reason,
+         "deadline_at": values["deadline_at"], "detail": detail}
+        for filing, source, target, values in zip(filings, sources, targets, moved, strict=True)
+    ])
     audit.record_many(session, [
         audit.Entry(actor=actor, action=f"filing.{event.value}", target_type="filing",
                     target_id=filing.id,
@@ -118,6 +105,21 @@ def move_many(
     faults.point("move_recorded")
     notify_events(session, filings, event, records, now=now)
     return records
+
+
+def _history(session: Session, rows: list[dict[str, Any]]) -> list[FilingEvent]:
+    """Insert the history rows, returning them as loaded objects in the order given."""
+    if len(rows) == 1:
+        record = FilingEvent(**rows[0])
+        session.add(record)
+        session.flush()
+        return [record]
+    # A bulk insert: one statement, without the unit of work's per-object bookkeeping.
+    # Each filing moves once, so its id orders the rows (cheaper than asking the
+    # database to return them in order).
+    inserted = {record.filing_id: record
+                for record in session.scalars(insert(FilingEvent).returning(FilingEvent), rows)}
+    return [inserted[row["filing_id"]] for row in rows]
 
 
 # The filing columns a move sets.
@@ -131,20 +133,22 @@ _WRITE_MOVED = (
 )
 
 
-def _write_together(session: Session, filings: list[Filing]) -> None:
+def _write_together(
+    session: Session, filings: list[Filing], moved: list[dict[str, Any]]
+) -> None:
     """Write the moved columns of many filings in one executemany UPDATE, with the same
     optimistic version check the ORM makes one row at a time."""
     rows = [
-        {"_id": f.id, "_version": int(f.version)} | {name: getattr(f, name) for name in _MOVED}
-        for f in filings
+        {"_id": f.id, "_version": int(f.version)} | values
+        for f, values in zip(filings, moved, strict=True)
     ]
     result = session.execute(_WRITE_MOVED, rows)
     written = cast(CursorResult[Any], result).rowcount
     if written != len(rows):
         raise StaleDataError(f"{len(rows) - written} of {len(rows)} filings changed meanwhile")
-    for filing, row in zip(filings, rows, strict=True):
-        for name in _MOVED:  # what the ORM would have flushed is now in the database
-            set_committed_value(filing, name, row[name])
+    for filing, values in zip(filings, moved, strict=True):
+        for name, value in values.items():  # what the ORM would have flushed is now stored
+            set_committed_value(filing, name, value)
         set_committed_value(filing, "version", filing.version + 1)
 
 
@@ -167,20 +171,27 @@ def describe(record: FilingEvent) -> str:
     return f"{event} → {target}"
 
 
-def _set_deadline(
-    filing: Filing, status: Status, now: datetime, calendar: Callable[[], WorkCalendar]
-) -> None:
+def _moved_values(
+    status: Status, now: datetime, calendar: Callable[[], WorkCalendar]
+) -> dict[str, Any]:
+    """The columns a move into `status` at `now` sets (those of `_MOVED`)."""
+    deadline_at, provisional = _deadline(status, now, calendar)
+    return {"status": status.value, "stage_started_at": now, "updated_at": now,
+            "overdue": False, "claimed_by": None, "claimed_at": None,
+            "deadline_at": deadline_at, "deadline_provisional": provisional}
+
+
+def _deadline(
+    status: Status, now: datetime, calendar: Callable[[], WorkCalendar]
+) -> tuple[datetime | None, bool]:
+    """When the step `status` must be done by, and whether that is provisional."""
     step = DEADLINES.get(status)
-    filing.deadline_provisional = False
     if step is None:
-        filing.deadline_at = None
-        return
+        return None, False
     if step.hours:
-        filing.deadline_at = now + timedelta(hours=step.hours)
-        return
+        return now + timedelta(hours=step.hours), False
     deadline = calendar().deadline(now, step.workdays)
-    filing.deadline_at = deadline.at
-    filing.deadline_provisional = deadline.provisional
+    return deadline.at, deadline.provisional
 
 
 def _arm(session: Session, filings: list[Filing], targets: list[Status], now: datetime) -> None:

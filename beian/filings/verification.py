@@ -15,8 +15,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, load_only
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 
 from beian.config import load_settings
 from beian.core.workflow import PUBLIC, Event, Status
@@ -241,17 +241,17 @@ def _fail(session: Session, filing: Filing, purpose: str, *, now: datetime, reas
 def _fail_many(
     session: Session, filings: list[Filing], purpose: str, *, now: datetime, reason: str
 ) -> None:
-    waiting = (
-        select(SmsChallenge)
+    # One set-based UPDATE (nothing decrypted); challenges already loaded are kept true.
+    session.execute(
+        update(SmsChallenge)
         .where(
             SmsChallenge.filing_id.in_([filing.id for filing in filings]),
             SmsChallenge.purpose == purpose,
             SmsChallenge.status == "waiting",
         )
-        .options(load_only(SmsChallenge.id, SmsChallenge.status))  # no phone decrypted
+        .values(status="failed")
+        .execution_options(synchronize_session="fetch")
     )
-    for challenge in session.scalars(waiting):
-        challenge.status = "failed"
     expected = Status.SMS_VERIFICATION if purpose == "verify" else Status.CANCEL_PENDING
     event = Event.SMS_FAILED if purpose == "verify" else Event.ABORT_CANCELLATION
     moving = [filing for filing in filings if filing.status == expected]

@@ -18,9 +18,10 @@ import hmac
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import httpx
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from beian.notifications.models import InboxMessage, LocalSms
@@ -35,6 +36,7 @@ TIMESTAMP_HEADER = "X-Beian-Timestamp"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 MESSAGE_ID_HEADER = "X-Beian-Message-Id"
 ATTEMPT_HEADER = "X-Beian-Attempt"
+_INBOX = cast(Table, InboxMessage.__table__)
 # Client errors that may pass if tried again (timeout, too early, rate limit).
 _RETRYABLE_4XX = {408, 425, 429}
 
@@ -94,21 +96,20 @@ class InboxChannel:
     ) -> list[str]:
         """Add the inbox rows in the caller's transaction, in one insert."""
         assert session is not None, "the inbox channel writes in the delivering transaction"
-        messages = [
-            InboxMessage(
-                user_key=envelope.recipient,
-                outbox_id=envelope.id,
-                template=envelope.template,
-                title=envelope.title,
-                body=envelope.body,
-                filing_id=envelope.filing_id,
-                created_at=now,
-            )
+        rows = [
+            {"user_key": envelope.recipient, "outbox_id": envelope.id,
+             "template": envelope.template, "title": envelope.title, "body": envelope.body,
+             "filing_id": envelope.filing_id, "created_at": now, "read_at": None}
             for envelope in envelopes
         ]
-        session.add_all(messages)
-        session.flush()
-        return [f"inbox-{message.id}" for message in messages]
+        # Plain rows in one executemany (cheaper than an insert returning the ids row by
+        # row), then the new ids by outbox row: outbox_id is unique.
+        session.execute(_INBOX.insert(), rows)
+        outbox_ids = [envelope.id for envelope in envelopes]
+        ids = {outbox_id: inbox_id for outbox_id, inbox_id in session.execute(
+            select(_INBOX.c.outbox_id, _INBOX.c.id).where(_INBOX.c.outbox_id.in_(outbox_ids))
+        )}
+        return [f"inbox-{ids[outbox_id]}" for outbox_id in outbox_ids]
 
 
 class LocalSmsChannel:

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, inspect, or_, select, update
+from sqlalchemy import CursorResult, Select, Table, bindparam, inspect, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, load_only, sessionmaker
@@ -253,11 +253,17 @@ def skip_switched_off(
     now = as_utc(now)
     skipped = 0
     for channel in sorted(switched_off):
-        query = _due(now, limit, session).where(OutboxMessage.channel == channel)
-        rows = list(session.scalars(query.options(load_only(OutboxMessage.id))))
-        _set(session, rows, status=SKIPPED, finished_at=now, locked_until=None,
-             claim_token=None, last_error=_SWITCHED_OFF.get(channel, "off"))
-        skipped += len(rows)
+        # One statement: the due rows are picked (and locked) by a subquery.
+        due = _due(now, limit - skipped, session).where(OutboxMessage.channel == channel)
+        result = session.execute(
+            update(_OUTBOX)
+            .where(_OUTBOX.c.id.in_(due.with_only_columns(OutboxMessage.id).scalar_subquery()))
+            .values(status=SKIPPED, finished_at=now, locked_until=None, claim_token=None,
+                    last_error=_SWITCHED_OFF.get(channel, "off"))
+        )
+        skipped += cast(CursorResult[Any], result).rowcount
+        if skipped >= limit:
+            break
     return skipped
 
 
@@ -307,8 +313,10 @@ def deliver_due(
         claims = claim(session, now=clock.now(), limit=room, policy=channels.policy) if room else []
     faults.point("outbox_claimed")
     stats = DeliveryStats(claimed=len(claims) + skipped, skipped=skipped)
-    together = [item for item in claims if _in_database(channels, item)]
-    alone = [item for item in claims if item not in together]
+    together: list[_Claim] = []
+    alone: list[_Claim] = []
+    for item in claims:  # partitioned in one pass: comparing claims would cost n² here
+        (together if _in_database(channels, item) else alone).append(item)
     if len(together) > 1:
         alone += _deliver_together(sessions, clock, channels, together, stats)
     else:
@@ -401,12 +409,21 @@ def _charge_attempt(sessions: sessionmaker[Session], item: _Claim) -> bool:
 
 def _charge_attempts(sessions: sessionmaker[Session], items: list[_Claim]) -> list[_Claim]:
     """Charge one attempt to every row whose claim still holds, in one commit; those rows."""
+    by_token: dict[str, list[int]] = {}
+    for item in items:
+        by_token.setdefault(item.token, []).append(item.envelope.id)
+    held: set[int] = set()
     with transaction(sessions) as session:
-        held = set()
-        for row in _reclaim_all(session, items):
-            row.attempts += 1
-            held.add(row.claim_token)
-    return [item for item in items if item.token in held]
+        for token, ids in by_token.items():  # one UPDATE per claim (usually one in all)
+            charged = session.execute(
+                update(_OUTBOX)
+                .where(_OUTBOX.c.id.in_(ids), _OUTBOX.c.status == PENDING,
+                       _OUTBOX.c.claim_token == token)
+                .values(attempts=_OUTBOX.c.attempts + 1)
+                .returning(_OUTBOX.c.id)
+            )
+            held.update(charged.scalars())
+    return [item for item in items if item.envelope.id in held]
 
 
 def _in_database(channels: Channels, item: _Claim) -> bool:
@@ -436,8 +453,7 @@ def _deliver_together(
                              if i.envelope.channel == name and i.envelope.id in held]
                 external_ids = _deliver_many(channel, envelopes, session, now)
                 faults.point("delivery_written")
-                for envelope, external_id in zip(envelopes, external_ids, strict=True):
-                    _mark_delivered(session, held[envelope.id], now, external_id)
+                _mark_all_delivered(session, envelopes, external_ids, now)
     except Exception as error:  # nothing of the batch was written
         log.info("outbox batch of %s failed (%s); delivering one by one",
                  len(charged), type(error).__name__)
@@ -458,6 +474,27 @@ def _deliver_many(
     if deliver_many is not None:
         return list(deliver_many(envelopes, session=session, now=now))
     return [channel.deliver(envelope, session=session, now=now) for envelope in envelopes]
+
+
+# Marks one outbox row delivered; run as one executemany for a batch.
+_DELIVERED = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id == bindparam("_id"))
+    .values(status=DELIVERED, finished_at=bindparam("_now"), locked_until=None,
+            claim_token=None, external_id=bindparam("_external_id"))
+)
+
+
+def _mark_all_delivered(
+    session: Session, envelopes: list[Envelope], external_ids: list[str | None], now: datetime
+) -> None:
+    """`_mark_delivered` for rows locked by `_reclaim_all`, in one statement."""
+    if envelopes:
+        finished = as_utc(now)
+        session.execute(_DELIVERED, [
+            {"_id": envelope.id, "_now": finished, "_external_id": external_id}
+            for envelope, external_id in zip(envelopes, external_ids, strict=True)
+        ])
 
 
 def _mark_delivered(

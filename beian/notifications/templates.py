@@ -8,6 +8,7 @@ in-site message and template message, the bureau's result also by SMS).
 
 from __future__ import annotations
 
+import functools
 import json
 import string
 from dataclasses import dataclass
@@ -36,7 +37,7 @@ class Template:
     # SMS sender; None means the platform's own sender (BEIAN_SMS_SENDER).
     sender: str | None = None
 
-    @property
+    @functools.cached_property  # parsed once: every notice queued asks for it
     def params(self) -> frozenset[str]:
         """Names of the placeholders in title and body."""
         fields = string.Formatter().parse(self.title + self.body)

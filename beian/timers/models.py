@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from beian.db import Base
@@ -18,7 +18,11 @@ class Timer(Base):
     __tablename__ = "timers"
     __table_args__ = (
         UniqueConstraint("kind", "key", name="uq_timers_kind_key"),
-        Index("ix_timers_pending_due", "due_at", "id"),
+        # Partial: only live timers. Fired and cancelled rows stay in the table for good,
+        # and a full index made every claim step over all of them first.
+        Index("ix_timers_pending_due", "due_at", "id",
+              postgresql_where=text("fired_at IS NULL AND cancelled_at IS NULL"),
+              sqlite_where=text("fired_at IS NULL AND cancelled_at IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -18,6 +18,7 @@ from sqlalchemy import Table, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from beian.clock import Clock, as_utc
 from beian.timers.models import Timer
@@ -152,3 +153,14 @@ def claim_due(session: Session, *, now: datetime, limit: int) -> list[Timer]:
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     return list(session.scalars(query))
+
+
+def mark_fired(session: Session, fired: list[Timer], *, now: datetime) -> None:
+    """Record these claimed timers as fired, in one statement."""
+    if not fired:
+        return
+    session.execute(
+        update(_TIMERS).where(_TIMERS.c.id.in_([timer.id for timer in fired])).values(fired_at=now)
+    )
+    for timer in fired:  # the loaded rows say what the database now says
+        set_committed_value(timer, "fired_at", now)

@@ -418,3 +418,37 @@ def test_operators_see_dead_rows_and_can_retry_them(
 
 def _die(*_args: object, **_kwargs: object) -> None:
     raise ProcessDied
+
+
+def test_skipping_switched_off_rows_takes_no_more_than_the_limit(
+    sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    with transaction(sessions) as session:
+        for index in range(5):
+            service.notify(session, template="platform_approved", user_key="u1",
+                           params={"applet_name": "图书角"}, dedup_key=f"event:{index}",
+                           now=clock.now(), channels=("template",))
+    with transaction(sessions) as session:
+        off = frozenset({"template", "sms"})
+        assert service.skip_switched_off(session, now=clock.now(), limit=3,
+                                         switched_off=off) == 3
+    with sessions() as session:
+        statuses = list(session.scalars(select(OutboxMessage.status).order_by(OutboxMessage.id)))
+    assert statuses == ["skipped"] * 3 + ["pending"] * 2  # oldest first
+
+
+def test_a_batch_of_inbox_rows_gets_each_its_own_inbox_id(
+    sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    with transaction(sessions) as session:
+        ids = [_enqueue_inbox(session, clock, f"k{index}", user=f"u{index}").id
+               for index in range(4)]
+    stats = deliver_due(sessions, clock=clock, channels=Channels())
+    assert (stats.delivered, stats.stale) == (4, 0)
+    with sessions() as session:
+        inbox = {m.outbox_id: m for m in session.scalars(select(InboxMessage))}
+        rows = [session.get(OutboxMessage, message_id) for message_id in ids]
+        assert [(r.attempts, r.external_id) for r in rows if r] == [
+            (1, f"inbox-{inbox[message_id].id}") for message_id in ids
+        ]
+        assert [inbox[message_id].user_key for message_id in ids] == ["u0", "u1", "u2", "u3"]

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import select
+
+from beian import worker
+from beian.audit import service as audit
+from beian.audit.models import AuditEntry
 from beian.db import transaction
 from beian.notifications.channels import Channels
 from beian.timers import service as timers
@@ -138,3 +143,48 @@ def test_a_failed_batch_leaves_nothing_and_falls_back_to_one_by_one(sessions, cl
         assert session.query(Timer).filter_by(key="batch-half-written").count() == 0
         [poison] = timers.pending(session, kind="test_batched")
         assert poison.key == "poison" and poison.attempts == 1
+
+
+@timers.handler("test_audited")
+def _audited_one(session, timer, clock):
+    audit.record(session, actor="system", action="timer.test", target_type="timer",
+                 target_id=timer.key, now=clock.now())
+
+
+@timers.batch_handler("test_audited")
+def _audited_batch(session, due, clock):
+    for timer in due:
+        _audited_one(session, timer, clock)
+
+
+def test_a_batch_failing_at_its_last_step_keeps_no_audit_entry_and_fires_each_alone(
+    sessions, clock, monkeypatch
+):
+    def mark_then_fail(session, fired, *, now):
+        timers.mark_fired(session, fired, now=now)
+        raise RuntimeError("the batch failed after its timers were marked fired")
+
+    monkeypatch.setattr(worker, "mark_fired", mark_then_fail)
+    for key in ("a1", "a2"):
+        schedule(sessions, clock, "test_audited", key, clock.now())
+    stats = fire_due_timers(sessions, clock)
+    assert (stats.timers_fired, stats.timers_failed) == (2, 0)
+    with sessions() as session:
+        assert timers.pending(session, kind="test_audited") == []  # fired_at was written
+        targets = list(session.scalars(select(AuditEntry.target_id).order_by(AuditEntry.seq)))
+        assert targets == ["a1", "a2"]  # once each: the failed batch's entries were dropped
+        assert audit.verify(session) == (2, [])
+    assert fire_due_timers(sessions, clock).timers_fired == 0
+
+
+def test_fired_and_cancelled_timers_leave_the_claim_index(sessions, clock):
+    for key in ("live", "fired", "cancelled"):
+        schedule(sessions, clock, "test_record", key, clock.now())
+    with transaction(sessions) as session:
+        timers.cancel(session, kind="test_record", key="cancelled", now=clock.now())
+        [fired] = [t for t in timers.pending(session) if t.key == "fired"]
+        timers.mark_fired(session, [fired], now=clock.now())
+        assert fired.fired_at == clock.now()
+    with transaction(sessions) as session:
+        due = timers.claim_due(session, now=clock.now(), limit=10)
+        assert [timer.key for timer in due] == ["live"]
