@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from beian.facecheck import change
+from beian.filings import face_change as change
 from beian.web.api_common import Applicant, FilingId, errors, now_of, unit_of_work
 from beian.web.api_media import FaceTaskOut, task_out
 

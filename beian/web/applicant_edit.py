@@ -20,8 +20,8 @@ from beian.accounts.models import User
 from beian.core.workflow import EDITABLE, STATUS_LABELS, Status
 from beian.db import transaction
 from beian.documents.gate import ACCEPTED, kind_for_field
-from beian.facecheck import change as for_change
 from beian.facecheck import service as facecheck
+from beian.filings import face_change as for_change
 from beian.filings import service
 from beian.filings.errors import FilingError
 from beian.filings.models import Filing

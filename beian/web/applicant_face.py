@@ -23,10 +23,10 @@ from beian.core.workflow import EDITABLE, Status
 from beian.db import transaction
 from beian.documents.face import check_face_photo
 from beian.documents.service import store_upload
-from beian.facecheck import change as for_change
 from beian.facecheck import service as facecheck
 from beian.facecheck.models import FaceTask
 from beian.facecheck.service import FaceTaskError
+from beian.filings import face_change as for_change
 from beian.filings import service
 from beian.filings.errors import FilingError
 from beian.filings.models import Filing

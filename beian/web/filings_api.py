@@ -7,6 +7,7 @@ order the OpenAPI document lists them.
 from fastapi import APIRouter
 
 from beian.web import (
+    api_face_change,
     api_filings,
     api_media,
     api_notifications,
@@ -16,5 +17,7 @@ from beian.web import (
 )
 
 router = APIRouter()
-for part in (api_filings, api_media, api_review, api_verification, api_notifications, api_public):
+PARTS = (api_filings, api_face_change, api_media, api_review, api_verification,
+         api_notifications, api_public)
+for part in PARTS:
     router.include_router(part.router)

@@ -55,6 +55,7 @@ EXPECTED: dict[str, tuple[str, str, str]] = {
     "resubmitFiling": ("resubmitFiling", "platform_rejected", OWNER_ONLY),
     "requestCancellation": ("requestCancellation", "filed", OWNER_ONLY),
     "requestChange": ("requestChange", "filed", OWNER_ONLY),
+    "startChangeFaceCheck": ("startChangeFaceCheck", "filed", OWNER_ONLY),
     # Documents and the face check (the photo needs only the task id: the principal has
     # no account).
     "uploadMedia": ("uploadMedia", "draft", OWNER_ONLY),

@@ -11,8 +11,7 @@ from sqlalchemy import func, select
 
 from beian.audit.models import AuditEntry
 from beian.facecheck import service as facecheck
-from beian.facecheck.change import START_ACTION
-from beian.web import api_face_change
+from beian.filings.face_change import START_ACTION
 from tests.documents.face_photos import encode, portrait
 from tests.journey import APPLICANT, edited, filed
 from tests.web.api_support import OTHER_APPLICANT, Api
@@ -133,11 +132,7 @@ def test_the_face_page_of_a_record_refuses_clearly_and_never_for_someone_else(ap
 
 @pytest.fixture
 def api(sessions, clock, tmp_path):
-    api = Api(sessions, clock, tmp_path / "storage")
-    app = api.client.app
-    if not any(getattr(route, "name", "") == "start_change_face_check" for route in app.routes):
-        app.include_router(api_face_change.router)  # until beian.web.filings_api lists it
-    return api
+    return Api(sessions, clock, tmp_path / "storage")
 
 
 def test_the_api_starts_a_face_check_for_a_change_and_the_change_names_it(api, world, document):

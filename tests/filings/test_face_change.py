@@ -14,9 +14,9 @@ from sqlalchemy import func, select
 from beian.audit.models import AuditEntry
 from beian.audit.service import verify
 from beian.facecheck import service as facecheck
-from beian.facecheck.change import START_ACTION, fingerprint, start_for_change, task_for_change
 from beian.facecheck.models import FaceTask
 from beian.filings.errors import Conflict, NotFound, PrecheckFailed
+from beian.filings.face_change import START_ACTION, fingerprint, start_for_change, task_for_change
 from tests.journey import APPLICANT, World, edited, filed, submitted
 
 FACE_FIELD = "icp_applets.principal_info.verify_task_id"

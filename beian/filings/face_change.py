@@ -9,8 +9,8 @@ Only the record's applicant may start one, only while the record is filed with n
 already under way, and every start is written to the audit log. The task id is the
 principal's photo link, so the log keeps a fingerprint of it, never the id itself.
 
-This flow reads filings and writes the audit log, which the rest of facecheck does not:
-it sits here because it is about face tasks; nothing in beian.filings imports it.
+It lives in beian.filings because it reads the record and writes the audit log, which
+beian.facecheck (below filings) may not; the face task itself is facecheck's.
 """
 
 from __future__ import annotations
