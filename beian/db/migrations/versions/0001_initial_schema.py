@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 23:48:08.953499
+Create Date: 2026-11-30 00:22:05.358081
 """
 from collections.abc import Sequence
 
@@ -233,7 +233,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('kind', 'key', name='uq_timers_kind_key')
     )
     with op.batch_alter_table('timers', schema=None) as batch_op:
-        batch_op.create_index('ix_timers_pending_due', ['due_at', 'id'], unique=False)
+        batch_op.create_index('ix_timers_pending_due', ['due_at', 'id'], unique=False, postgresql_where=sa.text('fired_at IS NULL AND cancelled_at IS NULL'), sqlite_where=sa.text('fired_at IS NULL AND cancelled_at IS NULL'))
 
     op.create_table('users',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -401,7 +401,7 @@ def downgrade() -> None:
     op.drop_table('api_tokens')
     op.drop_table('users')
     with op.batch_alter_table('timers', schema=None) as batch_op:
-        batch_op.drop_index('ix_timers_pending_due')
+        batch_op.drop_index('ix_timers_pending_due', postgresql_where=sa.text('fired_at IS NULL AND cancelled_at IS NULL'), sqlite_where=sa.text('fired_at IS NULL AND cancelled_at IS NULL'))
 
     op.drop_table('timers')
     op.drop_table('province_rules')
