@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache, wraps
+from typing import TypeVar
 
 from beian.core import dictionaries
 from beian.core.document import FilingDocument, PrincipalInfo
@@ -48,6 +50,30 @@ class Context:
 
 
 Rule = Callable[[FilingDocument, Context], Iterable[Finding]]
+T = TypeVar("T")
+
+
+def dictionary_lookup(function: Callable[..., T]) -> Callable[..., T]:
+    """Cache a function of a few small values and the reference dictionaries only.
+
+    For the findings that depend on nothing but codes and types (districts, certificate and
+    service types): the same few combinations come back filing after filing. The cache is
+    forgotten when the dictionaries are reloaded (dictionaries.clear_cache after an import),
+    which is told by the identity of their loaded data; it holds that data, so the identity
+    cannot be reused while the cache is there.
+    """
+    cached = lru_cache(maxsize=4096)(function)
+    loaded: list[object] = [None]
+
+    @wraps(function)
+    def lookup(*args: Hashable) -> T:
+        data = dictionaries.districts()
+        if data is not loaded[0]:
+            cached.cache_clear()
+            loaded[0] = data
+        return cached(*args)
+
+    return lookup
 
 
 def filled(value: object) -> bool:

@@ -127,4 +127,7 @@ def is_simple(text: str) -> bool:
 
 def dropped_class() -> str:
     """A regex character class of the characters that simple text loses when folded."""
+    # Made of small ranges on purpose: the regex compiler spells out every character of a
+    # range, so the shorter negated class of the kept characters (whole ideograph blocks)
+    # would make a word-list pattern, which repeats the class, slow to compile.
     return _simple_patterns()[1]

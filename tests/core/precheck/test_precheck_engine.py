@@ -6,8 +6,10 @@ from datetime import datetime
 
 import pytest
 
+from beian.core import dictionaries
 from beian.core.document import parse_document
 from beian.core.precheck import RULES, PrecheckConfig, ProvinceRules, engine, precheck
+from beian.core.precheck.context import dictionary_lookup
 
 
 def test_a_parsed_document_is_checked_like_its_json(check, enterprise):
@@ -87,3 +89,18 @@ def test_bad_config_is_refused(data):
 def test_province_overrides_fall_back_to_the_national_months():
     config = PrecheckConfig(min_validity_months=2, provinces={"110000": ProvinceRules()})
     assert config.min_validity_months_for("110000") == 2
+
+
+def test_dictionary_lookups_are_cached_until_the_dictionaries_reload():
+    calls = []
+
+    @dictionary_lookup
+    def lookup(code):
+        calls.append(code)
+        return dictionaries.district(code)
+
+    assert lookup("110000") is lookup("110000")
+    assert calls == ["110000"]
+    dictionaries.clear_cache()
+    lookup("110000")
+    assert calls == ["110000", "110000"]

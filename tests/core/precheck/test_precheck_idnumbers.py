@@ -14,6 +14,7 @@ from beian.core.precheck.idnumbers import (
     USCC_ALPHABET,
     check_resident_id,
     check_uscc,
+    resident_id_check_character,
     uscc_check_character,
 )
 
@@ -186,3 +187,9 @@ def test_generated_valid_codes_are_accepted(authority, category, region, organis
 @given(st.text(alphabet=USCC_ALPHABET, min_size=17, max_size=17))
 def test_our_uscc_check_character_is_stdnum_s(first17):
     assert uscc_check_character(first17) == uscc.calc_check_digit(first17 + "0")
+
+
+@settings(derandomize=True, max_examples=500, deadline=None)
+@given(st.text(alphabet="0123456789", min_size=17, max_size=17))
+def test_our_resident_id_check_character_is_stdnum_s(first17):
+    assert resident_id_check_character(first17) == ric.calc_check_digit(first17 + "0")

@@ -10,7 +10,13 @@ from typing import Any
 from beian.core import dictionaries
 from beian.core.document import FilingDocument
 from beian.core.findings import Finding
-from beian.core.precheck.context import PRINCIPAL_LABELS, Context, filled, principals
+from beian.core.precheck.context import (
+    PRINCIPAL_LABELS,
+    Context,
+    dictionary_lookup,
+    filled,
+    principals,
+)
 
 UNKNOWN_SUBJECT_TYPE = 1201
 SUBJECT_CERTIFICATE_TYPE = 1202
@@ -25,20 +31,36 @@ EXPIRES_TOO_SOON = 1505
 LONG_TERM = "长期"
 
 
-def certificate_types(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
+def certificate_types(doc: FilingDocument, ctx: Context) -> Iterable[Finding]:
     """The subject's certificate type belongs to its type; principals use personal ones."""
-    base = doc.icp_subject.base_info
+    subject = doc.icp_subject
+    return _certificate_type_findings(
+        subject.base_info.type,
+        subject.organize_info.certificate_type,
+        tuple(principal.certificate_type for _, principal in principals(doc)),
+    )
+
+
+@dictionary_lookup
+def _certificate_type_findings(
+    subject_type_id: int | None, type_id: int | None, principal_types: tuple[int | None, ...]
+) -> tuple[Finding, ...]:
+    return tuple(_certificate_type_problems(subject_type_id, type_id, principal_types))
+
+
+def _certificate_type_problems(
+    subject_type_id: int | None, type_id: int | None, principal_types: tuple[int | None, ...]
+) -> Iterator[Finding]:
     subject_type = None
-    if base.type is not None:
-        subject_type = dictionaries.subject_type(base.type)
+    if subject_type_id is not None:
+        subject_type = dictionaries.subject_type(subject_type_id)
         if subject_type is None:
             yield Finding(
                 UNKNOWN_SUBJECT_TYPE,
                 "icp_subject.base_info.type",
-                f"主体性质 {base.type} 不存在",
+                f"主体性质 {subject_type_id} 不存在",
                 "请从主体性质字典中选择，例如 " + _choices(dictionaries.subject_types()),
             )
-    type_id = doc.icp_subject.organize_info.certificate_type
     if type_id is not None:
         certificate = dictionaries.certificate_type(type_id)
         allowed = dictionaries.certificate_types_for(subject_type.type) if subject_type else ()
@@ -57,16 +79,16 @@ def certificate_types(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
                 f"主体性质为「{subject_type.name}」时，请选择：{_choices(allowed)}",
             )
     personal = dictionaries.personal_certificate_types()
-    for path, principal in principals(doc):
-        if principal.certificate_type is None:
+    for path, principal_type in zip(PRINCIPAL_LABELS, principal_types, strict=True):
+        if principal_type is None:
             continue
-        certificate = dictionaries.certificate_type(principal.certificate_type)
+        certificate = dictionaries.certificate_type(principal_type)
         who = PRINCIPAL_LABELS[path]
         if certificate is None:
             yield Finding(
                 PRINCIPAL_CERTIFICATE_TYPE,
                 f"{path}.certificate_type",
-                f"{who}证件类型 {principal.certificate_type} 不存在",
+                f"{who}证件类型 {principal_type} 不存在",
                 f"请选择个人证件类型：{_choices(personal)}",
             )
         elif not certificate.personal:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
 from beian.core import dictionaries
 from beian.core.document import FilingDocument
 from beian.core.findings import WARNING, Finding
-from beian.core.precheck.context import Context, filled
+from beian.core.precheck.context import Context, dictionary_lookup, filled
 
 BAD_PROVINCE = 1801
 BAD_CITY = 1802
@@ -18,7 +17,6 @@ ADDRESS_REPEATS_PREFIX = 1811
 ADDRESS_MAY_REPEAT_PREFIX = 1812
 
 BASE = "icp_subject.base_info"
-_CODE = re.compile(r"[0-9]{6}")
 # Suffixes that may be dropped when people write a place name ("北京市" -> "北京").
 _SUFFIXES = (
     "特别行政区",
@@ -39,34 +37,44 @@ _SUFFIXES = (
 _PLACEHOLDERS = {"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"}
 
 
-def districts(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
+def districts(doc: FilingDocument, ctx: Context) -> Iterable[Finding]:
     """Codes are real, the city lies in the province and the district in the city."""
     base = doc.icp_subject.base_info
-    codes = {"province": base.province, "city": base.city, "district": base.district}
-    if not all(filled(code) for code in codes.values()):
-        return  # the required-fields rule names what is missing
-    wrong = dictionaries.place_error(base.province or "", base.city or "", base.district or "")
+    province, city, district = base.province, base.city, base.district
+    if not (filled(province) and filled(city) and filled(district)):
+        return ()  # the required-fields rule names what is missing
+    assert province is not None and city is not None and district is not None
+    return _district_findings(province, city, district)
+
+
+@dictionary_lookup
+def _district_findings(province: str, city: str, district: str) -> tuple[Finding, ...]:
+    return tuple(_district_problems(province, city, district))
+
+
+def _district_problems(province: str, city: str, district: str) -> Iterator[Finding]:
+    wrong = dictionaries.place_error(province, city, district)
     if wrong == "province":
         yield Finding(
             BAD_PROVINCE,
             f"{BASE}.province",
-            f"备案省份代码「{base.province}」不是有效的省级行政区划代码",
+            f"备案省份代码「{province}」不是有效的省级行政区划代码",
             "请填写 6 位省级代码，例如北京市 110000、广东省 440000",
         )
     elif wrong == "city":
         yield Finding(
             BAD_CITY,
             f"{BASE}.city",
-            f"备案城市代码「{base.city}」不是该省份下的城市",
-            f"请从省份 {base.province} 下属城市中选择 6 位代码"
+            f"备案城市代码「{city}」不是该省份下的城市",
+            f"请从省份 {province} 下属城市中选择 6 位代码"
             "（北京等直辖市的城市代码为 110100 形式）",
         )
     elif wrong == "district":
         yield Finding(
             BAD_DISTRICT,
             f"{BASE}.district",
-            f"备案县区代码「{base.district}」不是该城市下的县区",
-            f"请从城市 {base.city} 下属县区中选择 6 位代码；不设区县的城市（如东莞）填写城市代码",
+            f"备案县区代码「{district}」不是该城市下的县区",
+            f"请从城市 {city} 下属县区中选择 6 位代码；不设区县的城市（如东莞）填写城市代码",
         )
 
 
@@ -76,23 +84,21 @@ def address(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
     text = (base.address or "").strip()
     if not text:
         return  # blank is reported by the required-fields rule
-    places = [
-        place
-        for place in map(_place, (base.province, base.city, base.district))
-        if place is not None and place.name not in _PLACEHOLDERS
-    ]
-    for place in places:
-        if text.startswith(place.name):
+    names, shorts = _place_names(base.province, base.city, base.district)
+    # The usual case: the address starts with none of the names, told by one call.
+    if not text.startswith((*names, *filter(None, shorts))):
+        return
+    for name in names:
+        if text.startswith(name):
             yield Finding(
                 ADDRESS_REPEATS_PREFIX,
                 f"{BASE}.address",
-                f"通讯地址以「{place.name}」开头，重复了已选择的省市区",
+                f"通讯地址以「{name}」开头，重复了已选择的省市区",
                 "请删去开头的省市区，只填写之后的部分，"
-                f"例如把“{place.name}某某路 1 号”写成“某某路 1 号”",
+                f"例如把“{name}某某路 1 号”写成“某某路 1 号”",
             )
             return
-    for place in places:
-        short = _short_name(place.name)
+    for short in shorts:
         if short and text.startswith(short):
             # "朝阳路" in 朝阳区 is a real street: only a warning for the reviewer.
             yield Finding(
@@ -105,8 +111,22 @@ def address(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
             return
 
 
+@dictionary_lookup
+def _place_names(*codes: str | None) -> tuple[tuple[str, ...], tuple[str | None, ...]]:
+    """The names of the places (placeholders left out), and each one's short form or None."""
+    names = tuple(
+        place.name
+        for place in map(_place, codes)
+        if place is not None and place.name not in _PLACEHOLDERS
+    )
+    return names, tuple(map(_short_name, names))
+
+
 def _place(code: str | None) -> dictionaries.District | None:
-    return dictionaries.district(code) if code and _CODE.fullmatch(code) else None
+    # Only six ASCII digits can be a code (isdigit alone would take other scripts' digits).
+    if code and len(code) == 6 and code.isascii() and code.isdigit():
+        return dictionaries.district(code)
+    return None
 
 
 @lru_cache(maxsize=4096)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from typing import NamedTuple
 
 from beian.core import dictionaries
 from beian.core.document import FilingDocument
 from beian.core.findings import Finding
-from beian.core.precheck.context import Context, filled
+from beian.core.precheck.context import Context, dictionary_lookup, filled
 
 TOO_MANY_SERVICES = 1901
 UNKNOWN_SERVICE = 1902
@@ -25,9 +26,17 @@ SERVICES = "icp_applets.base_info.service_content_types"
 NRLX = "icp_applets.base_info.nrlx_details"
 
 
-def service_types(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
+def service_types(doc: FilingDocument, ctx: Context) -> Iterable[Finding]:
     """One to five distinct level-2 service content types."""
-    chosen = doc.icp_applets.base_info.service_content_types or []
+    return _service_type_findings(tuple(doc.icp_applets.base_info.service_content_types or ()))
+
+
+@dictionary_lookup
+def _service_type_findings(chosen: tuple[int, ...]) -> tuple[Finding, ...]:
+    return tuple(_service_type_problems(chosen))
+
+
+def _service_type_problems(chosen: tuple[int, ...]) -> Iterator[Finding]:
     if len(chosen) > MAX_SERVICES:
         yield Finding(
             TOO_MANY_SERVICES,
@@ -60,9 +69,32 @@ def service_types(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
         seen.add(type_id)
 
 
-def pre_approvals(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
+def pre_approvals(doc: FilingDocument, ctx: Context) -> Iterable[Finding]:
     """Items unique, each with number and document, "none" alone, required ones present."""
-    items = doc.icp_applets.base_info.nrlx_details or []
+    base = doc.icp_applets.base_info
+    # Only whether each item's number and document are given matters, not what they say.
+    items = tuple(
+        _Item(item.type, filled(item.code), filled(item.media)) for item in base.nrlx_details or ()
+    )
+    return _pre_approval_findings(items, tuple(base.service_content_types or ()))
+
+
+class _Item(NamedTuple):
+    type: int
+    code: bool
+    media: bool
+
+
+@dictionary_lookup
+def _pre_approval_findings(
+    items: tuple[_Item, ...], services: tuple[int, ...]
+) -> tuple[Finding, ...]:
+    return tuple(_pre_approval_problems(items, services))
+
+
+def _pre_approval_problems(
+    items: tuple[_Item, ...], services: tuple[int, ...]
+) -> Iterator[Finding]:
     seen: set[int] = set()
     for index, item in enumerate(items):
         path = f"{NRLX}.{index}"
@@ -94,26 +126,26 @@ def pre_approvals(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
                     f"请删除「{none_name}」这一项，或删除其他各项",
                 )
             continue
-        if not filled(item.code):
+        if not item.code:
             yield Finding(
                 NRLX_CODE_MISSING,
                 f"{path}.code",
                 f"前置审批项「{nrlx.name}」未填写审批号",
                 "请填写审批文件上的许可证号或批准文号",
             )
-        if not filled(item.media):
+        if not item.media:
             yield Finding(
                 NRLX_MEDIA_MISSING,
                 f"{path}.media",
                 f"前置审批项「{nrlx.name}」未上传审批文件",
                 "请上传审批文件（许可证）原件的彩色照片或扫描件",
             )
-    yield from _required_approvals(doc, seen)
+    yield from _required_approvals(services, seen)
 
 
-def _required_approvals(doc: FilingDocument, present: set[int]) -> Iterator[Finding]:
+def _required_approvals(services: tuple[int, ...], present: set[int]) -> Iterator[Finding]:
     # A service's required_nrlx lists alternatives: any one of them satisfies it.
-    for type_id in dict.fromkeys(doc.icp_applets.base_info.service_content_types or []):
+    for type_id in dict.fromkeys(services):
         service = dictionaries.service_type(type_id)
         if service is None or not service.required_nrlx:
             continue
