@@ -103,58 +103,74 @@ def _certificate_type_problems(
 def validity_dates(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
     """Certificate validity: YYYYMMDD, end (or 长期) after start, enough time left."""
     months = ctx.config.min_validity_months_for(doc.icp_subject.base_info.province)
-    deadline: date | None = None  # the last end date too early, computed when first needed
     for path, principal in principals(doc):
-        who = PRINCIPAL_LABELS[path]
-        start_text = principal.certificate_validity_date_start
-        end_text = principal.certificate_validity_date_end
-        start = end = None
-        if filled(start_text):
-            start = parse_yyyymmdd(start_text)
-            if start is None:
-                yield Finding(
-                    START_FORMAT,
-                    f"{path}.certificate_validity_date_start",
-                    f"{who}证件有效期起始日期「{start_text}」不是有效日期",
-                    "请按 YYYYMMDD 格式填写证件上的起始日期，例如 20230815",
-                )
-            elif start > ctx.today:
-                yield Finding(
-                    START_IN_FUTURE,
-                    f"{path}.certificate_validity_date_start",
-                    f"{who}证件有效期起始日期 {start_text} 晚于今天",
-                    "请核对证件上的有效期起始日期",
-                )
-        if not filled(end_text) or (end_text or "").strip() == LONG_TERM:
-            continue
-        end = parse_yyyymmdd(end_text)
-        end_field = f"{path}.certificate_validity_date_end"
-        if end is None:
+        yield from _validity_findings(
+            path,
+            principal.certificate_validity_date_start,
+            principal.certificate_validity_date_end,
+            months,
+            ctx.today,
+        )
+
+
+# Cached: the findings depend on these few values only, and validity dates repeat across
+# filings (cards are issued and expire on the same days for many people).
+@lru_cache(maxsize=4096)
+def _validity_findings(
+    path: str, start_text: str | None, end_text: str | None, months: int, today: date
+) -> tuple[Finding, ...]:
+    return tuple(_validity_problems(path, start_text, end_text, months, today))
+
+
+def _validity_problems(
+    path: str, start_text: str | None, end_text: str | None, months: int, today: date
+) -> Iterator[Finding]:
+    who = PRINCIPAL_LABELS[path]
+    start = None
+    if filled(start_text):
+        start = parse_yyyymmdd(start_text)
+        if start is None:
             yield Finding(
-                END_FORMAT,
-                end_field,
-                f"{who}证件有效期终止日期「{end_text}」不是有效日期",
-                "请按 YYYYMMDD 格式填写证件上的终止日期，例如 20330815；长期有效的证件请填写“长期”",
+                START_FORMAT,
+                f"{path}.certificate_validity_date_start",
+                f"{who}证件有效期起始日期「{start_text}」不是有效日期",
+                "请按 YYYYMMDD 格式填写证件上的起始日期，例如 20230815",
             )
-            continue
-        if start is not None and end <= start:
+        elif start > today:
             yield Finding(
-                END_NOT_AFTER_START,
-                end_field,
-                f"{who}证件有效期终止日期 {end_text} 不晚于起始日期 {start_text}",
-                "请核对证件上的有效期，起止日期可能填反了",
+                START_IN_FUTURE,
+                f"{path}.certificate_validity_date_start",
+                f"{who}证件有效期起始日期 {start_text} 晚于今天",
+                "请核对证件上的有效期起始日期",
             )
-            continue
-        if deadline is None:
-            deadline = add_months(ctx.today, months)
-        if end <= deadline:
-            state = "已过期" if end < ctx.today else f"剩余有效期不足 {months} 个月"
-            yield Finding(
-                EXPIRES_TOO_SOON,
-                end_field,
-                f"{who}证件{state}（有效期至 {end_text}）",
-                f"证件须在提交时仍有超过 {months} 个月的有效期，请先换领新证件，再用新证件信息备案",
-            )
+    if not filled(end_text) or (end_text or "").strip() == LONG_TERM:
+        return
+    end = parse_yyyymmdd(end_text)
+    end_field = f"{path}.certificate_validity_date_end"
+    if end is None:
+        yield Finding(
+            END_FORMAT,
+            end_field,
+            f"{who}证件有效期终止日期「{end_text}」不是有效日期",
+            "请按 YYYYMMDD 格式填写证件上的终止日期，例如 20330815；长期有效的证件请填写“长期”",
+        )
+        return
+    if start is not None and end <= start:
+        yield Finding(
+            END_NOT_AFTER_START,
+            end_field,
+            f"{who}证件有效期终止日期 {end_text} 不晚于起始日期 {start_text}",
+            "请核对证件上的有效期，起止日期可能填反了",
+        )
+        return
+    if end <= add_months(today, months):
+        state = "已过期" if end < today else f"剩余有效期不足 {months} 个月"
+        yield Finding(
+            EXPIRES_TOO_SOON,
+            end_field,
+            f"{who}证件{state}（有效期至 {end_text}）",
+            f"证件须在提交时仍有超过 {months} 个月的有效期，请先换领新证件，再用新证件信息备案",
+        )
 
 
 # Cached: validity dates repeat across filings (cards are issued and expire on the same days
