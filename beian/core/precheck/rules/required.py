@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from itertools import chain
-from operator import attrgetter, call
+from operator import attrgetter
 
 from beian.core.document import FilingDocument
 from beian.core.findings import Finding
@@ -78,29 +77,12 @@ _ORGANISATION = tuple(
 # unless None (0 counts as given); the lists unless None or empty.
 _NOT_TEXT = (".type", ".certificate_type", ".service_content_types", ".nrlx_details")
 _read_others = attrgetter(*(path for path in REQUIRED_FIELDS if path.endswith(_NOT_TEXT)))
-# The text fields are read part by part: one dotted getter per field would walk down from
-# the document again for each of them.
-_PARTS = (
-    "icp_subject.base_info",
-    "icp_subject.organize_info",
-    SUBJECT_PRINCIPAL,
-    "icp_applets.base_info",
-    APPLET_PRINCIPAL,
-)
-_TEXT_FIELDS = [path for path in REQUIRED_FIELDS if not path.endswith(_NOT_TEXT)]
-_TEXT_NAMES = [
-    [p.rsplit(".", 1)[1] for p in _TEXT_FIELDS if p.startswith(f"{part}.")] for part in _PARTS
-]
-assert sum(map(len, _TEXT_NAMES)) == len(_TEXT_FIELDS), "a required text field outside _PARTS"
-assert min(map(len, _TEXT_NAMES)) > 1, "a getter of one name returns no tuple"
-_read_parts = attrgetter(*_PARTS)
-_READ_TEXTS = tuple(attrgetter(*names) for names in _TEXT_NAMES)
+_read_texts = attrgetter(*(path for path in REQUIRED_FIELDS if not path.endswith(_NOT_TEXT)))
 
 
 def required_fields(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
     """Every field the filing needs for its subject type."""
-    texts = tuple(chain.from_iterable(map(call, _READ_TEXTS, _read_parts(doc))))
-    others = _read_others(doc)
+    texts, others = _read_texts(doc), _read_others(doc)
     if not all(texts) or any(map(str.isspace, texts)) or None in others or [] in others:
         for value, finding in zip(_read_required(doc), _MISSING, strict=True):
             if not filled(value):

@@ -154,8 +154,8 @@ def individual_applet_name(doc: FilingDocument, ctx: Context) -> Iterator[Findin
             "个人小程序名称不能只由字母或数字组成",
             "请在微信公众平台把小程序名称改为包含中文、能体现服务内容的名称后再备案",
         )
-    prefix = next((p for p in NATIONAL_PREFIXES if folded.startswith(p)), None)
-    if prefix is not None:
+    if folded.startswith(NATIONAL_PREFIXES):
+        prefix = next(p for p in NATIONAL_PREFIXES if folded.startswith(p))
         yield Finding(
             NAME_NATIONAL_PREFIX,
             APPLET_NAME,
