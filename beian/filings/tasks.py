@@ -43,8 +43,11 @@ def close_sms_windows(session: Session, due: list[Timer], clock: Clock) -> None:
     query = (
         select(Filing)
         .where(Filing.id.in_(armed_for))
-        # Closing a window needs no document: do not decrypt one per filing.
-        .options(defer(Filing.document), defer(Filing.submitted_document))
+        # Closing a window needs no document (do not decrypt one per filing) nor the
+        # JSON lists of the public record and of the review.
+        .options(defer(Filing.document), defer(Filing.submitted_document),
+                 defer(Filing.public_approvals), defer(Filing.audit_data),
+                 defer(Filing.unlocked_fields))
     )
     filings = [f for f in session.scalars(query) if f.status == armed_for[f.id]]
     verification.close_windows(session, filings, now=clock.now())
