@@ -21,7 +21,9 @@ APPLET_PRINCIPAL = "icp_applets.principal_info"
 PRINCIPAL_LABELS = {SUBJECT_PRINCIPAL: "主体负责人", APPLET_PRINCIPAL: "小程序负责人"}
 
 
-@dataclass(frozen=True)
+# Read-only for the rules, but not a frozen dataclass: one is built per check, and a frozen
+# one costs several times as much to build (each field goes through object.__setattr__).
+@dataclass(slots=True)
 class Context:
     """The moment of the check, its settings and (online) the other filings."""
 
