@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Result, bindparam, delete, select
+from sqlalchemy import Result, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from beian.accounts.models import ApiToken, LoginSession, User
@@ -30,10 +30,19 @@ _SESSION_AND_USER = (
     .join(User, User.id == LoginSession.user_id)
     .where(LoginSession.token_hash == bindparam("token_hash"))
 )
+# The token as columns (every API request reads it; only its user is needed as an object),
+# and its use recorded by a plain UPDATE.
 _TOKEN_AND_USER = (
-    select(ApiToken, User)
+    select(ApiToken.id, ApiToken.expires_at, ApiToken.last_used_at, User)
     .join(User, User.id == ApiToken.user_id)
     .where(ApiToken.token_hash == bindparam("token_hash"))
+)
+
+_TOUCH_TOKEN = (
+    update(ApiToken)
+    .where(ApiToken.id == bindparam("token_id"))
+    .values(last_used_at=bindparam("now"))
+    .execution_options(synchronize_session=False)
 )
 
 
@@ -130,12 +139,11 @@ def check_api_token(session: Session, *, token: str, now: datetime) -> TokenChec
     found = session.execute(_TOKEN_AND_USER, {"token_hash": hash_token(token)}).first()
     if found is None:
         return TokenCheck(None)
-    row, user = found
-    if row.expires_at <= now or not user.is_active:
+    token_id, expires_at, last_used_at, user = found
+    if expires_at <= now or not user.is_active:
         return TokenCheck(None)
-    if row.last_used_at is None or now - row.last_used_at >= SESSION_TOUCH_INTERVAL:
-        row.last_used_at = now
-        session.flush()
+    if last_used_at is None or now - last_used_at >= SESSION_TOUCH_INTERVAL:
+        session.execute(_TOUCH_TOKEN, {"token_id": token_id, "now": now})
         return TokenCheck(user, touched=True)
     return TokenCheck(user)
 

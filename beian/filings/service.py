@@ -32,7 +32,18 @@ from beian.filings.registry import DatabaseRegistry
 MAX_DOCUMENT_BYTES = 200_000
 _PEOPLE = cast(Table, FilingPerson.__table__)
 _DELETE_PEOPLE = delete(_PEOPLE).where(_PEOPLE.c.filing_id == bindparam("filing_id"))
-_INSERT_PEOPLE = insert(_PEOPLE)
+_PERSON_COLUMNS = ("role", "certificate_hash", "mobile_hash")
+# One multi-row INSERT per number of people (a document names at most two), built once so
+# that it is compiled once: a list of parameter sets would be an executemany, which
+# psycopg runs as a pipeline with a synchronisation round trip of its own.
+_INSERT_PEOPLE = {
+    count: insert(_PEOPLE).values([
+        {"filing_id": bindparam("filing_id"),
+         **{name: bindparam(f"{name}_{i}") for name in _PERSON_COLUMNS}}
+        for i in range(count)
+    ])
+    for count in (1, 2)
+}
 # Editable even after a rejection locked the rest: the face check lives three days, so a
 # filing fixed later must be able to name a fresh one.
 ALWAYS_EDITABLE = ("icp_applets.principal_info.verify_task_id",)
@@ -233,19 +244,13 @@ def _record_submission(session: Session, filing: Filing) -> None:
     """
     if filing.submitted_document is not None:
         session.execute(_DELETE_PEOPLE, {"filing_id": filing.id})
-    rows = [
-        {
-            "filing_id": filing.id,
-            "role": role,
-            "certificate_hash": certificate_hash,
-            "mobile_hash": mobile_hash,
-        }
-        for role, certificate_hash, mobile_hash in people(filing.document)
-    ]
-    if rows:
-        # One multi-row VALUES statement: a list of parameter sets would be an executemany,
-        # which psycopg runs as a pipeline with its own synchronisation round trip.
-        session.execute(_INSERT_PEOPLE.values(rows))
+    found = people(filing.document)
+    if found:
+        values: dict[str, str] = {"filing_id": filing.id}
+        for i, person in enumerate(found):
+            values.update({f"{name}_{i}": value
+                           for name, value in zip(_PERSON_COLUMNS, person, strict=True)})
+        session.execute(_INSERT_PEOPLE[len(found)], values)
     filing.submitted_document = filing.document
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -22,7 +23,7 @@ from beian.db import committed, transaction
 from beian.filings.errors import Conflict, NotFound
 from beian.filings.models import Filing
 from beian.filings.service import get_filing, own_filing
-from beian.web.auth import bearer_token, is_api_request, require_role
+from beian.web.auth import bearer_token, is_api_request, optional_user, role_check
 from beian.web.findings import INVALID_FIELD, ErrorBody, FindingError, finding
 
 _DESCRIPTIONS = {
@@ -56,36 +57,46 @@ def now_of(request: Request) -> datetime:
     return request.app.state.clock.now()  # type: ignore[no-any-return]
 
 
-def _request_session(request: Request) -> Iterator[Session]:
+async def _request_session(request: Request) -> AsyncIterator[Session]:
     """The API request's database session: the bearer token is checked in it, and the
     request's unit of work continues it, so a request opens one transaction, not two.
 
     What the unit of work does not take over (a refused request, an operation without
     one) is the token check's own work and is committed here, as it was on its own.
+    Asynchronous, and going to the thread pool only for database work, because each
+    synchronous dependency costs a trip there and back (opening a session connects to
+    nothing; the unit of work leaves it committed or rolled back, with nothing to send).
     """
     session = request.app.state.sessions()
     request.state.api_session = session
     try:
         yield session
         if request.state.api_session is session:
-            session.commit()
+            await run_in_threadpool(session.commit)
     except BaseException:
         if request.state.api_session is session:
-            try:
-                session.commit()  # the token check's touch stands whatever the request did
-            except Exception:
-                session.rollback()  # the check itself failed: the request's error stands
+            await run_in_threadpool(_commit_after_failure, session)
         raise
     finally:
         request.state.api_session = None
-        session.close()
+        if session.in_transaction():
+            await run_in_threadpool(session.close)  # gives the connection back: a rollback
+        else:
+            session.close()
+
+
+def _commit_after_failure(session: Session) -> None:
+    try:
+        session.commit()  # the token check's touch stands whatever the request did
+    except Exception:
+        session.rollback()  # the check itself failed: the request's error stands
 
 
 def _authenticate(
     request: Request,
     session: Annotated[Session, Depends(_request_session, scope="function")],
 ) -> None:
-    """Resolve the bearer token in the request's session, before beian.web.auth looks for
+    """Resolve the bearer token in the request's session, before the role check looks for
     the user (it finds it on request.state and asks nothing more of the database)."""
     if hasattr(request.state, "user") or not is_api_request(request):
         return
@@ -101,18 +112,18 @@ def _authenticate(
 
 
 def _role(*roles: Role) -> Any:
-    """auth.require_role, with the user resolved in the request's own session."""
-    check = require_role(*roles)
+    """auth.require_role, with the user resolved in the request's own session.
 
-    def dependency(_: None, user: User) -> User:
-        return user
+    The role check itself is asynchronous: it only compares, so it need not go to the
+    thread pool as auth.require_role's chain of synchronous dependencies does.
+    """
+    check = role_check(*roles)
 
-    # Objects, not strings: `check` is local, where FastAPI cannot resolve a name.
-    dependency.__annotations__ = {
-        "_": Annotated[None, Depends(_authenticate)],
-        "user": Annotated[User, Depends(check)],
-        "return": User,
-    }
+    async def dependency(request: Request, _: Annotated[None, Depends(_authenticate)]) -> User:
+        if not hasattr(request.state, "user"):  # not an API path: resolved as pages are
+            await run_in_threadpool(optional_user, request)
+        return check(request.state.user)
+
     dependency.__name__ = check.__name__
     return Depends(dependency)
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from beian.accounts.models import User
 from beian.core.precheck import precheck
 from beian.filings import service
 from beian.filings.models import Filing
@@ -32,6 +34,10 @@ from beian.web.api_schemas import (
 )
 
 router = APIRouter(prefix="/api/v1", tags=["filings"])
+# createFiling and the actions (submitFiling...) are asynchronous endpoints that do their
+# database work in one trip to the thread pool: FastAPI sends a synchronous endpoint there
+# and then, for the response model, a second time; each trip is a hand-over between
+# threads on every request.
 
 Document = Annotated[
     dict[str, Any],
@@ -70,8 +76,14 @@ def _with_findings(
     response_model=FilingWithFindings,
     responses=errors(400, 401, 403, 422),
 )
-def create_filing(document: Document, user: Applicant, request: Request) -> FilingWithFindings:
+async def create_filing(
+    document: Document, user: Applicant, request: Request
+) -> FilingWithFindings:
     """Save a new draft filing and return it with its pre-check findings."""
+    return await run_in_threadpool(_create_filing, document, user, request)
+
+
+def _create_filing(document: dict[str, Any], user: User, request: Request) -> FilingWithFindings:
     check_plain_json(document)
     with unit_of_work(request) as session:
         filing, findings = service.create_filing(
@@ -202,12 +214,15 @@ def _lifecycle(name: str, operation_id: str, summary: str, path: str) -> None:
     """Declare an applicant action that takes no body and returns the filing."""
     action = getattr(service, name)
 
-    def endpoint(filing_id: FilingId, user: Applicant, request: Request) -> FilingDetail:
+    def act(filing_id: str, user: User, request: Request) -> FilingDetail:
         with unit_of_work(request) as session:
             filing = action(
                 session, filing_id=filing_id, applicant=user.username, now=now_of(request)
             )
             return detail(session, filing, request, masked=False)
+
+    async def endpoint(filing_id: FilingId, user: Applicant, request: Request) -> FilingDetail:
+        return await run_in_threadpool(act, filing_id, user, request)
 
     endpoint.__doc__ = summary
     endpoint.__name__ = name

@@ -59,6 +59,11 @@ def optional_user(request: Request) -> User | None:
 
 def current_user(user: Annotated[User | None, Depends(optional_user)]) -> User:
     """The logged-in user; 401 otherwise (pages turn that into a redirect to /login)."""
+    return logged_in(user)
+
+
+def logged_in(user: User | None) -> User:
+    """`user`, or 401 when nobody is logged in."""
     if user is None:
         raise FindingError(
             401, [status_finding(401)], headers={"WWW-Authenticate": 'Bearer realm="beian"'}
@@ -66,14 +71,18 @@ def current_user(user: Annotated[User | None, Depends(optional_user)]) -> User:
     return user
 
 
-def require_role(*roles: Role | str) -> Callable[..., User]:
-    """A dependency admitting only users of these roles: 401 if anonymous, 403 if other."""
+def role_check(*roles: Role | str) -> Callable[[User | None], User]:
+    """A plain function admitting only users of these roles: 401 if anonymous, 403 if other.
+
+    Plain, so the API can run it without a dependency of its own (each synchronous
+    dependency is a trip to the thread pool and back)."""
     allowed = frozenset(Role(role) for role in roles)
     if not allowed:
         raise ValueError("require_role needs at least one role")
     names = "、".join(ROLE_LABELS[role] for role in Role if role in allowed)
 
-    def dependency(user: Annotated[User, Depends(current_user)]) -> User:
+    def check(user: User | None) -> User:
+        user = logged_in(user)
         if user.role not in allowed:
             raise FindingError(
                 403,
@@ -88,7 +97,18 @@ def require_role(*roles: Role | str) -> Callable[..., User]:
             )
         return user
 
-    dependency.__name__ = "require_" + "_or_".join(sorted(allowed))
+    check.__name__ = "require_" + "_or_".join(sorted(allowed))
+    return check
+
+
+def require_role(*roles: Role | str) -> Callable[..., User]:
+    """A dependency admitting only users of these roles: 401 if anonymous, 403 if other."""
+    check = role_check(*roles)
+
+    def dependency(user: Annotated[User, Depends(current_user)]) -> User:
+        return check(user)
+
+    dependency.__name__ = check.__name__
     return dependency
 
 

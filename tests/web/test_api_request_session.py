@@ -13,7 +13,7 @@ from sqlalchemy import event, select
 
 from beian.accounts.models import ApiToken
 from beian.accounts.sessions import hash_token
-from tests.web.api_support import APPLICANT, OTHER_APPLICANT, Api
+from tests.web.api_support import APPLICANT, OTHER_APPLICANT, PLATFORM, Api
 
 
 @pytest.fixture
@@ -73,3 +73,31 @@ def test_an_unknown_token_is_refused_without_an_open_transaction_left(api, sessi
     assert answer.status_code == 401
     # The session was closed: a write from elsewhere does not wait for a lock.
     assert api.ok("GET", "/filings", APPLICANT) == []
+
+
+def test_an_operation_goes_to_the_thread_pool_twice_token_check_and_work(
+    api, document, monkeypatch
+):
+    # Each synchronous dependency is a trip to the thread pool and back; only the token
+    # check (a query) and the operation itself need one.
+    import anyio.to_thread
+
+    trips: list[object] = []
+    run_sync = anyio.to_thread.run_sync
+
+    async def counted(function, *args, **kwargs):
+        trips.append(function)
+        return await run_sync(function, *args, **kwargs)
+
+    api.ok("GET", "/filings", APPLICANT)  # the token's use is recorded now, not again soon
+    monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
+    filing_id = api.ok("POST", "/filings", APPLICANT, json=document)["id"]
+    assert len(trips) == 2
+    api.ok("POST", f"/filings/{filing_id}/submit", APPLICANT)
+    assert len(trips) == 4
+    # The role check still answers 401 to nobody and 403 to another role, naming no field.
+    anonymous = api.call("POST", "/filings", None, json=document)
+    assert anonymous.status_code == 401 and "WWW-Authenticate" in anonymous.headers
+    forbidden = api.call("POST", "/filings", PLATFORM, json=document)
+    assert forbidden.status_code == 403
+    assert forbidden.json()["errors"][0]["err_field"] == ""
