@@ -108,8 +108,11 @@ def _char_class(codes: list[int]) -> str:
         if code == end + 1:
             end = code
             continue
-        parts.append(re.escape(chr(start)) if start == end
-                     else f"{re.escape(chr(start))}-{re.escape(chr(end))}")
+        parts.append(
+            re.escape(chr(start))
+            if start == end
+            else f"{re.escape(chr(start))}-{re.escape(chr(end))}"
+        )
         start = end = code
     return "[" + "".join(parts) + "]"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from beian.core import dictionaries
 from beian.core.document import FilingDocument
@@ -39,14 +39,18 @@ MATERIAL_LABELS = {
 }
 
 
-def legal_person_documents(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
+def legal_person_documents(doc: FilingDocument, ctx: Context) -> Iterable[Finding]:
     """A principal who is not the legal person needs the legal person's details and a letter.
 
     A principal is taken as not the legal representative when legal_person_info names
     another certificate number, or when the principal carries an authorization letter.
     """
     if is_individual(doc) is not False:
-        return
+        return ()  # decided before a generator is made: most checks end here or pass
+    return _legal_person_problems(doc)
+
+
+def _legal_person_problems(doc: FilingDocument) -> Iterator[Finding]:
     legal = doc.icp_subject.legal_person_info
     legal_key = person_key(legal.certificate_number)
     legal_reported = False
@@ -75,10 +79,14 @@ def legal_person_documents(doc: FilingDocument, ctx: Context) -> Iterator[Findin
             )
 
 
-def individual_documents(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
+def individual_documents(doc: FilingDocument, ctx: Context) -> Iterable[Finding]:
     """An individual: residence permit when not native; the subject certificate is the ID."""
     if is_individual(doc) is not True:
-        return
+        return ()
+    return _individual_problems(doc)
+
+
+def _individual_problems(doc: FilingDocument) -> Iterator[Finding]:
     subject = doc.icp_subject
     principal = subject.principal_info
     organize = subject.organize_info

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from beian.core.document import FilingDocument
 from beian.core.findings import Finding
@@ -20,10 +20,14 @@ ALREADY_AT_BUREAU = 2503
 SUBJECT_NUMBER = "icp_subject.organize_info.certificate_number"
 
 
-def individual_principal(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
+def individual_principal(doc: FilingDocument, ctx: Context) -> Iterable[Finding]:
     """An individual is their own subject principal and their applet's principal."""
     if is_individual(doc) is not True:
-        return
+        return ()  # decided before a generator is made
+    return _individual_principal_problems(doc)
+
+
+def _individual_principal_problems(doc: FilingDocument) -> Iterator[Finding]:
     subject = doc.icp_subject
     principal = subject.principal_info
     applet_principal = doc.icp_applets.principal_info

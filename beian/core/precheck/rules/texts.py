@@ -4,7 +4,7 @@ individual's applet name (2200-2299)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import cache
 from importlib import resources
 
@@ -101,26 +101,32 @@ def _any_of(words: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile("|".join(map(re.escape, words)))
 
 
-def applet_comment(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
+def applet_comment(doc: FilingDocument, ctx: Context) -> Iterable[Finding]:
     """The applet comment describes the service in 20 to 200 characters."""
     comment = doc.icp_applets.base_info.comment
     if not filled(comment):
-        return
+        return ()
     length = len((comment or "").strip())
     if length < COMMENT_MIN:
-        yield Finding(
-            COMMENT_TOO_SHORT,
-            APPLET_COMMENT,
-            f"小程序备注只有 {length} 个字，少于 {COMMENT_MIN} 个字",
-            "请具体描述小程序实际经营和提供的主要服务（如服务对象、内容、方式），20 至 200 个字",
+        return (
+            Finding(
+                COMMENT_TOO_SHORT,
+                APPLET_COMMENT,
+                f"小程序备注只有 {length} 个字，少于 {COMMENT_MIN} 个字",
+                "请具体描述小程序实际经营和提供的主要服务（如服务对象、内容、方式），"
+                "20 至 200 个字",
+            ),
         )
-    elif length > COMMENT_MAX:
-        yield Finding(
-            COMMENT_TOO_LONG,
-            APPLET_COMMENT,
-            f"小程序备注有 {length} 个字，超过 {COMMENT_MAX} 个字",
-            f"请精简到 {COMMENT_MAX} 个字以内，保留实际经营内容和主要服务",
+    if length > COMMENT_MAX:
+        return (
+            Finding(
+                COMMENT_TOO_LONG,
+                APPLET_COMMENT,
+                f"小程序备注有 {length} 个字，超过 {COMMENT_MAX} 个字",
+                f"请精简到 {COMMENT_MAX} 个字以内，保留实际经营内容和主要服务",
+            ),
         )
+    return ()
 
 
 def prohibited_words(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
@@ -141,12 +147,17 @@ def prohibited_words(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
             )
 
 
-def individual_applet_name(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
+def individual_applet_name(doc: FilingDocument, ctx: Context) -> Iterable[Finding]:
     """An individual's applet name is not bare Latin/digits and implies no organisation."""
     name = doc.icp_applets.base_info.name
     if is_individual(doc) is not True or not filled(name):
-        return
-    folded = normalise(name or "")
+        return ()  # decided before a generator is made
+    assert name is not None
+    return _individual_name_problems(name)
+
+
+def _individual_name_problems(name: str) -> Iterator[Finding]:
+    folded = normalise(name)
     if folded and folded.isascii() and folded.isalnum():
         yield Finding(
             NAME_ONLY_LATIN,
@@ -162,7 +173,7 @@ def individual_applet_name(doc: FilingDocument, ctx: Context) -> Iterator[Findin
             f"个人小程序名称不能以「{prefix}」开头",
             "请修改小程序名称，去掉“中国”“中华”“国家”等字样",
         )
-    found = find_words(name or "", word_list("individual_name_words"))
+    found = find_words(name, word_list("individual_name_words"))
     if found:
         yield Finding(
             NAME_IMPLIES_ORGANISATION,
