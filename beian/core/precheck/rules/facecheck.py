@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable
 
 from beian.core.document import FilingDocument
 from beian.core.findings import WARNING, Finding
@@ -19,44 +19,55 @@ FIELD = "icp_applets.principal_info.verify_task_id"
 RETRY = "请小程序负责人重新完成人脸核身，并填写新的任务 ID"
 
 
-def face_check(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
+def face_check(doc: FilingDocument, ctx: Context) -> Iterable[Finding]:
     """The face task exists, has passed and has not expired."""
     task_id = doc.icp_applets.principal_info.verify_task_id
     if not filled(task_id):
-        return  # the required-fields rule reports it
+        return ()  # the required-fields rule reports it
     assert task_id is not None
     if ctx.registry is None:
-        yield Finding(
-            OFFLINE,
-            FIELD,
-            "离线校验无法核实人脸核身任务",
-            "提交到系统后会自动核实；请确认小程序负责人已完成人脸核身",
-            WARNING,
+        return (
+            Finding(
+                OFFLINE,
+                FIELD,
+                "离线校验无法核实人脸核身任务",
+                "提交到系统后会自动核实；请确认小程序负责人已完成人脸核身",
+                WARNING,
+            ),
         )
-        return
     task = ctx.registry.face_task(task_id)
     if task is None:
-        yield Finding(
-            TASK_NOT_FOUND, FIELD, "人脸核身任务不存在", "请确认任务 ID 填写正确，或" + RETRY[1:]
+        return (
+            Finding(
+                TASK_NOT_FOUND,
+                FIELD,
+                "人脸核身任务不存在",
+                "请确认任务 ID 填写正确，或" + RETRY[1:],
+            ),
         )
-    elif task.status == "expired" or task.expires_at <= ctx.now:
-        yield Finding(TASK_EXPIRED, FIELD, "人脸核身任务已过期（有效期 3 天）", RETRY)
-    elif task.status == "pending":
-        yield Finding(
-            TASK_UNFINISHED,
-            FIELD,
-            "人脸核身任务尚未完成",
-            "请等待小程序负责人完成人脸核身后再提交",
+    if task.status == "expired" or task.expires_at <= ctx.now:
+        return (Finding(TASK_EXPIRED, FIELD, "人脸核身任务已过期（有效期 3 天）", RETRY),)
+    if task.status == "pending":
+        return (
+            Finding(
+                TASK_UNFINISHED,
+                FIELD,
+                "人脸核身任务尚未完成",
+                "请等待小程序负责人完成人脸核身后再提交",
+            ),
         )
-    elif task.status == "review":
+    if task.status == "review":
         # The machine could not decide every photo rule (mask, hat, expression…): the
         # platform reviewer judges the photo during platform review, so submission may go on.
-        yield Finding(
-            TASK_IN_REVIEW,
-            FIELD,
-            "人脸核身照片有项目需人工复核",
-            "平台审核员将在初审时查看照片并作出判断",
-            WARNING,
+        return (
+            Finding(
+                TASK_IN_REVIEW,
+                FIELD,
+                "人脸核身照片有项目需人工复核",
+                "平台审核员将在初审时查看照片并作出判断",
+                WARNING,
+            ),
         )
-    elif task.status != "passed":
-        yield Finding(TASK_FAILED, FIELD, "人脸核身未通过", RETRY)
+    if task.status != "passed":
+        return (Finding(TASK_FAILED, FIELD, "人脸核身未通过", RETRY),)
+    return ()
