@@ -129,12 +129,18 @@ def _individual_problems(doc: FilingDocument) -> Iterator[Finding]:
         )
 
 
-def province_materials(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
+def province_materials(doc: FilingDocument, ctx: Context) -> Iterable[Finding]:
     """The icp_materials the filing province requires are present."""
     province = doc.icp_subject.base_info.province
     required = ctx.config.required_materials_for(province)
     if not required:
-        return
+        return ()  # most provinces ask for nothing more: decided before making a generator
+    return _missing_materials(doc, province, required)
+
+
+def _missing_materials(
+    doc: FilingDocument, province: str | None, required: frozenset[str]
+) -> Iterator[Finding]:
     place = dictionaries.district(province or "")
     where = place.name if place is not None else province
     for name in sorted(required):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from beian.core import dictionaries
 from beian.core.document import FilingDocument
@@ -57,15 +57,17 @@ def resident_id_numbers(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
             yield _finding(RESIDENT_ID_CODES, field, who, problem)
 
 
-def credit_codes(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
+def credit_codes(doc: FilingDocument, ctx: Context) -> Iterable[Finding]:
     """An organisation numbered by a unified social credit code follows GB 32100."""
     organize = doc.icp_subject.organize_info
     if organize.certificate_type not in dictionaries.USCC_CERTIFICATE_TYPES:
-        return
+        return ()
     if not filled(organize.certificate_number):
-        return
-    for problem in check_uscc(organize.certificate_number):
-        yield _finding(USCC_CODES, ORGANIZE_NUMBER, "主体", problem)
+        return ()
+    problems = check_uscc(organize.certificate_number)
+    if not problems:
+        return ()  # the usual case, told without making a generator or a list
+    return [_finding(USCC_CODES, ORGANIZE_NUMBER, "主体", problem) for problem in problems]
 
 
 def _finding(codes: dict[str, int], field: str, who: str, problem: NumberProblem) -> Finding:

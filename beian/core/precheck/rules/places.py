@@ -78,16 +78,22 @@ def _district_problems(province: str, city: str, district: str) -> Iterator[Find
         )
 
 
-def address(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
+def address(doc: FilingDocument, ctx: Context) -> Iterable[Finding]:
     """The address does not start by repeating the province, city or district."""
     base = doc.icp_subject.base_info
     text = (base.address or "").strip()
     if not text:
-        return  # blank is reported by the required-fields rule
+        return ()  # blank is reported by the required-fields rule
     names, shorts = _place_names(base.province, base.city, base.district)
     # The usual case: the address starts with none of the names, told by one call.
     if not text.startswith((*names, *filter(None, shorts))):
-        return
+        return ()
+    return _repeated_prefix(text, names, shorts)
+
+
+def _repeated_prefix(
+    text: str, names: tuple[str, ...], shorts: tuple[str | None, ...]
+) -> Iterator[Finding]:
     for name in names:
         if text.startswith(name):
             yield Finding(
