@@ -201,7 +201,10 @@ def _check(
 ) -> list[dict[str, Any]]:
     now = now_of(request)
     registry = DatabaseRegistry(session, now=now, ignore=ignore)
-    found = precheck(document, now=now, registry=registry, filing_id=filing_id)
+    # The province's stored rules too, as at save and submit: a clean answer here must
+    # not turn into a refusal there.
+    config = registry.read_ahead(document, filing_id=filing_id)
+    found = precheck(document, now=now, registry=registry, config=config, filing_id=filing_id)
     return [item.to_dict() for item in found]
 
 

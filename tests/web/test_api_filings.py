@@ -233,3 +233,26 @@ def test_a_change_of_a_filed_record_is_a_new_filing_in_review(api, world, docume
     assert assert_findings(again, 409)
     assert_findings(api.call("POST", f"/filings/{filing_id}/change", OTHER_APPLICANT,
                              json=document), 404)
+
+
+def test_a_pre_check_without_saving_applies_the_provinces_stored_rules(
+    api, document, sessions, clock
+):
+    from beian.db import transaction
+    from beian.provinces.service import set_province_rules
+
+    promise_video = "icp_materials.promise_video"
+    created_draft = created(api, document)
+
+    def fields(response):
+        assert response.status_code == 200, response.text
+        return [f["err_field"] for f in response.json()["findings"]]
+
+    with transaction(sessions) as db:
+        set_province_rules(db, province="110000", required_materials=["promise_video"],
+                           min_validity_months=None, now=clock.now(), actor="ops")
+    unsaved = api.call("POST", "/precheck", APPLICANT, json={"document": document})
+    assert promise_video in fields(unsaved)
+    replaced = api.call("POST", f"/filings/{created_draft['id']}/precheck", APPLICANT,
+                        json={"document": document})
+    assert promise_video in fields(replaced)
