@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from beian.db import transaction
 from beian.filings.errors import ILLEGAL_MOVE, LOCKED_FIELD, NOT_FOUND
+from beian.provinces.service import set_province_rules
 from tests.journey import filed, submitted
 from tests.web.api_support import (
     APPLICANT,
@@ -238,9 +240,6 @@ def test_a_change_of_a_filed_record_is_a_new_filing_in_review(api, world, docume
 def test_a_pre_check_without_saving_applies_the_provinces_stored_rules(
     api, document, sessions, clock
 ):
-    from beian.db import transaction
-    from beian.provinces.service import set_province_rules
-
     promise_video = "icp_materials.promise_video"
     created_draft = created(api, document)
 
