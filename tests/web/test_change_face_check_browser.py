@@ -6,10 +6,13 @@ from datetime import timedelta
 
 import pytest
 
-from tests.documents.face_photos import encode, portrait
 from tests.journey import example_document, filed
 from tests.web.browser_support import browser  # noqa: F401
-from tests.web.test_applicant_browser import Visit, site  # noqa: F401
+from tests.web.test_applicant_browser import (  # noqa: F401
+    Visit,
+    site,
+    start_face_check_and_send_a_photo,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -23,12 +26,7 @@ def test_a_change_takes_a_new_face_check_and_is_submitted(site, browser, tmp_pat
     page.goto(f"{base}/filings/{record_id}/change")
     visit.shot("change-face-first")
     page.get_by_role("link", name="为本次变更进行人脸核身").click()
-    page.get_by_role("button", name="为本次变更发起人脸核身").click()
-    page.wait_for_url("**/face?done=face_started")
-    photo = tmp_path / "me.jpg"
-    photo.write_bytes(encode(portrait()))
-    page.set_input_files("#face-photo", str(photo))
-    page.get_by_role("button", name="上传并检查").click()
+    start_face_check_and_send_a_photo(page, tmp_path, "为本次变更发起人脸核身")
     page.get_by_role("link", name="人脸核身已完成，返回变更表单提交变更").click()
     page.wait_for_url(f"**/filings/{record_id}/change*")
     visit.shot("change-face-done")
