@@ -19,7 +19,6 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from beian.audit import service as audit
@@ -32,9 +31,10 @@ from beian.facecheck.service import (
     may_start_again,
     status_at,
 )
+from beian.filings.documents import section
 from beian.filings.errors import Conflict, FilingError
 from beian.filings.models import Filing
-from beian.filings.service import own_filing
+from beian.filings.service import own_filing, pending_change
 
 START_ACTION = "face_task.start_for_change"
 APPLET_NAME = "icp_applets.principal_info.name"
@@ -88,7 +88,7 @@ def refuse_unless_changeable(session: Session, record: Filing) -> None:
             suggest="草稿或被驳回的备案请在填写页进行人脸核身；审核中的备案请等待审核结果",
             field="status",
         )
-    if pending_change(session, record.id) is not None:
+    if pending_change(session, record) is not None:
         raise Conflict(
             "该备案已有一项变更正在办理，不能再为变更发起人脸核身",
             suggest="请等待正在办理的变更审核结束，或在该变更的页面处理",
@@ -101,19 +101,10 @@ def task_for_change(session: Session, *, record: Filing, applicant: str) -> Face
     return latest_for_record(session, record_id=record.id, applicant_key=applicant)
 
 
-def pending_change(session: Session, record_id: str) -> str | None:
-    """The id of an unfinished change of the record (as request_change counts one)."""
-    query = select(Filing.id).where(
-        Filing.replaces_id == record_id,
-        Filing.status.not_in([Status.FILED.value, Status.SUPERSEDED.value]),
-    )
-    return session.scalars(query.limit(1)).first()
-
-
 def principal_name(document: dict[str, Any]) -> str:
     """The applet principal's name in a filed document (an individual's is the subject's)."""
     for part in ("icp_applets", "icp_subject"):
-        info = _object(_object(document.get(part)).get("principal_info"))
+        info = section(document, part, "principal_info")
         name = info.get("name")
         if isinstance(name, str) and name.strip():
             return name.strip()
@@ -128,6 +119,3 @@ def fingerprint(task_id: str) -> str:
 def _status_label(task: FaceTask, now: datetime) -> str:
     return STATUS_LABELS[status_at(task, now)]
 
-
-def _object(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}

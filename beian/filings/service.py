@@ -159,7 +159,7 @@ def request_cancellation(
     """Ask to cancel a filed record; the applet principal must confirm by SMS within 24 h."""
     filing = own_filing(session, filing_id, applicant)
     require_move(filing, Event.REQUEST_CANCELLATION)
-    if _pending_change(session, filing) is not None:
+    if pending_change(session, filing) is not None:
         raise Conflict(
             "该备案有一项变更正在办理，暂不能注销",
             suggest="请等待变更审核结束后再申请注销",
@@ -182,7 +182,7 @@ def request_change(
             suggest="请等待备案完成后再申请变更",
             field="status",
         )
-    if _pending_change(session, original) is not None:
+    if pending_change(session, original) is not None:
         raise Conflict("该备案已有一项变更正在办理", suggest="请先完成或撤回正在办理的变更")
     change = _new_draft(
         session, applicant=applicant, document=document, now=now, replaces=original
@@ -193,7 +193,7 @@ def request_change(
     return change
 
 
-def _pending_change(session: Session, record: Filing) -> str | None:
+def pending_change(session: Session, record: Filing) -> str | None:
     """The id of an unfinished change of a filed record, if any."""
     query = select(Filing.id).where(
         Filing.replaces_id == record.id,
