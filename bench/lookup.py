@@ -4,8 +4,9 @@ The records are generated (bench.corpus, every name and number distinct) and loa
 COPY into the indexed table, then vacuumed and analysed. Queries are drawn from the loaded
 data: service numbers, subject numbers (all services of a subject), full mini-program
 names, 4-character name prefixes and organisation-name prefixes. Each query runs through
-`beian.public.service.query_records` in its own read session, as the public pages and
-API run it (on PostgreSQL autocommit: no BEGIN and ROLLBACK around the one SELECT); the
+`beian.public.service.query_records` on its own `beian.public.reads.public_reads`, as the
+public pages and API run it (on PostgreSQL a Core connection of the pool in autocommit,
+the statement on its psycopg cursor: no BEGIN and ROLLBACK around the one SELECT); the
 floor runs the same lookup as hand-written SQL through a bare psycopg connection in
 autocommit (one round trip a query, no transaction held open across the run) and fetches
 the same columns. Targets: p99 <= 10 ms and >= 0.5 of the floor's throughput.
@@ -32,8 +33,9 @@ import psycopg
 from sqlalchemy.engine import make_url
 
 from beian.core.numbering import SERVICE_KIND_SUFFIXES
-from beian.db import make_engine, make_sessionmaker, read_sessions_of
+from beian.db import make_engine, make_sessionmaker
 from beian.filings.models import Filing
+from beian.public.reads import public_reads
 from beian.public.service import MAX_RESULTS, PUBLIC_VALUES, query_records
 from bench import corpus
 from bench.common import Result, at_most, info, percentile, scratch_postgres, throughput
@@ -71,7 +73,7 @@ def run(size: str, rows: int | None = None) -> list[Result]:
         load(engine, records(count))
         analyze(engine)
         load_seconds = time.perf_counter() - start
-        sessions = read_sessions_of(make_sessionmaker(engine))
+        sessions = make_sessionmaker(engine)
         rng = random.Random(20260302)
         workloads = {"number": number_queries(rng, count, QUERIES[size]),
                      "name": name_queries(rng, count, QUERIES[size])}
@@ -108,8 +110,8 @@ def name_queries(rng: random.Random, count: int, wanted: int) -> list[str]:
 
 
 def _ours(sessions: Any, q: str) -> int:
-    with sessions() as session:
-        return len(query_records(session, q))
+    with public_reads(sessions) as reads:
+        return len(query_records(reads, q))
 
 
 # The same lookup by hand, arm for arm as the service builds it: one arm per condition,

@@ -6,17 +6,19 @@ unit name, unit nature, service name, pre-approval items and approval date.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Result, Select, bindparam, select, union
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, bindparam, select, union
+from sqlalchemy.engine import Connection
 
 from beian.clock import china_date
 from beian.core import dictionaries
 from beian.core.numbering import parse_number
 from beian.core.workflow import PUBLIC
 from beian.filings.models import Filing
+from beian.public.reads import PublicReads, driver_rows
 
 PUBLIC_VALUES = [status.value for status in PUBLIC]
 # Only what `public_record` reads, as plain rows: never the encrypted document (the unit
@@ -63,24 +65,46 @@ class QueryError(ValueError):
 
 def public_record(facts: PublicFacts) -> dict[str, Any]:
     """The public view of one filed record (its columns only: the document stays sealed)."""
-    type_id = facts.subject_type_id
-    subject_type = dictionaries.subject_type(type_id) if type_id is not None else None
+    return _record(
+        facts.record_number,
+        facts.subject_name,
+        facts.applet_name,
+        facts.appid,
+        facts.filed_at,
+        facts.subject_type_id,
+        facts.public_approvals,
+    )
+
+
+def _record(
+    record_number: str | None,
+    subject_name: str | None,
+    applet_name: str | None,
+    appid: str | None,
+    filed_at: datetime | None,
+    subject_type_id: int | None,
+    public_approvals: list[dict[str, Any]] | None,
+) -> dict[str, Any]:
+    """`public_record` of a row of PUBLIC_COLUMNS, given in that order."""
+    subject_type = (
+        dictionaries.subject_type(subject_type_id) if subject_type_id is not None else None
+    )
     nrlx = []
-    for item in facts.public_approvals or []:
+    for item in public_approvals or []:
         kind = dictionaries.nrlx_type(item["type"])
         if kind is not None and kind.type != dictionaries.NRLX_NONE:
             nrlx.append({"type": kind.name, "code": item["code"]})
-    parsed = parse_number(facts.record_number or "")
+    parsed = parse_number(record_number or "")
     return {
-        "service_number": facts.record_number,
+        "service_number": record_number,
         "subject_number": parsed.subject_number if parsed else None,
-        "unit_name": facts.subject_name,
+        "unit_name": subject_name,
         "unit_nature": subject_type.name if subject_type else None,
-        "service_name": facts.applet_name,
+        "service_name": applet_name,
         "service_kind": "小程序",
-        "appid": facts.appid,
+        "appid": appid,
         "pre_approvals": nrlx,
-        "approved_on": china_date(facts.filed_at).isoformat() if facts.filed_at else None,
+        "approved_on": china_date(filed_at).isoformat() if filed_at else None,
     }
 
 
@@ -134,25 +158,36 @@ _BY_SUBJECT_NUMBER = _lookup(_EXACT, _SERVICES)
 _BY_NAME = _lookup(_EXACT, _APPLET_PREFIX, _SUBJECT_PREFIX)
 
 
-def _rows(session: Session, statement: Select[Any], params: dict[str, str]) -> Result[Any]:
-    """Run a statement of plain columns on the session's connection.
+def _rows(
+    reads: PublicReads, statement: Select[Any], params: dict[str, str]
+) -> Iterable[Sequence[Any]]:
+    """Run a statement of plain columns: as driver SQL on a Core connection (the routes on
+    PostgreSQL, beian.public.reads), or on a session's connection.
 
     The ORM's execution path (its events, its result of entities) brings nothing to rows
     of plain columns and costs as much as a third of a lookup's time in Python.
     """
-    return session.connection().execute(statement, params)
+    if isinstance(reads, Connection):
+        return driver_rows(reads, statement, params)
+    return reads.connection().execute(statement, params)
 
 
-def applet_profile(session: Session, appid: str) -> dict[str, Any] | None:
-    """The profile page facts of a mini-program: filed record if any, else not filed."""
+def applet_profile(reads: PublicReads, appid: str) -> dict[str, Any] | None:
+    """The profile page facts of a mini-program: filed record if any, else not filed.
+
+    `reads` is a session, or what `beian.public.reads.public_reads` gives (the routes).
+    """
     if not isinstance(appid, str) or not appid or len(appid) > 64:
         return None
-    row = _rows(session, _PROFILE, {"appid": appid}).first()
-    return public_record(row) if row else None
+    rows = list(_rows(reads, _PROFILE, {"appid": appid}))  # at most one
+    return _record(*rows[0]) if rows else None
 
 
-def query_records(session: Session, q: str) -> list[dict[str, Any]]:
-    """Filed records whose number, mini-program name or organisation name matches `q`."""
+def query_records(reads: PublicReads, q: str) -> list[dict[str, Any]]:
+    """Filed records whose number, mini-program name or organisation name matches `q`.
+
+    `reads` is a session, or what `beian.public.reads.public_reads` gives (the routes).
+    """
     text = (q or "").strip()
     if not text:
         raise QueryError("请输入备案号、小程序名称或主办单位名称")
@@ -163,10 +198,10 @@ def query_records(session: Session, q: str) -> list[dict[str, Any]]:
         if len(text) < MIN_NAME_LENGTH:
             raise QueryError(f"名称至少输入{MIN_NAME_LENGTH}个字")
         prefix = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        rows = _rows(session, _BY_NAME, {"q": text, "prefix": prefix})
+        rows = _rows(reads, _BY_NAME, {"q": text, "prefix": prefix})
     elif parsed.is_service:
-        rows = _rows(session, _BY_SERVICE_NUMBER, {"q": text})
+        rows = _rows(reads, _BY_SERVICE_NUMBER, {"q": text})
     else:
         services = f"{parsed.subject_number}-%"
-        rows = _rows(session, _BY_SUBJECT_NUMBER, {"q": text, "services": services})
-    return [public_record(row) for row in rows]
+        rows = _rows(reads, _BY_SUBJECT_NUMBER, {"q": text, "services": services})
+    return [_record(*row) for row in rows]

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from beian.core import dictionaries
-from beian.db import read_sessions_of
+from beian.public.reads import public_reads
 from beian.public.service import QueryError, applet_profile, query_records
 from beian.web.api_common import PLAIN_TEXT, errors
 from beian.web.findings import INVALID_FIELD, NOT_FOUND, FindingError, finding
@@ -87,8 +87,8 @@ def get_applet_profile(
     appid: Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")], request: Request
 ) -> AppletProfile:
     """Name, subject and filing number of a mini-program (filed false when it has none)."""
-    with read_sessions_of(request.app.state.sessions)() as session:
-        record = applet_profile(session, appid)
+    with public_reads(request.app.state.sessions) as reads:
+        record = applet_profile(reads, appid)
     return AppletProfile(
         appid=appid,
         filed=record is not None,
@@ -111,8 +111,8 @@ def query_public_records(
 ) -> list[PublicRecord]:
     """Filed records found by number, mini-program name or organisation name."""
     try:
-        with read_sessions_of(request.app.state.sessions)() as session:
-            records = query_records(session, q)
+        with public_reads(request.app.state.sessions) as reads:
+            records = query_records(reads, q)
     except QueryError as error:
         raise FindingError(
             422, [finding(INVALID_FIELD, error.field, str(error), "请修改查询内容后重试")]

@@ -8,7 +8,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from beian.db import read_sessions_of
+from beian.public.reads import public_reads
 from beian.public.service import QueryError, applet_profile, query_records
 from beian.web.auth import OptionalUser
 from beian.web.templating import render
@@ -22,8 +22,8 @@ MAX_ECHO = 200
 @router.get("/applets/{appid}")
 def applet_page(request: Request, user: OptionalUser, appid: str) -> Response:
     """The mini-program's "more information" page: name, subject and filing number."""
-    with read_sessions_of(request.app.state.sessions)() as db:
-        profile = applet_profile(db, appid)
+    with public_reads(request.app.state.sessions) as reads:
+        profile = applet_profile(reads, appid)
     if profile is None:
         context: dict[str, Any] = {"title": "小程序资料", "appid": appid[:64], "profile": None}
         return render(request, "public/applet.html", context, status_code=404)
@@ -43,8 +43,8 @@ def query_page(request: Request, user: OptionalUser, q: str | None = None) -> Re
     if q is None:  # the first visit: only the form
         return render(request, "public/query.html", context)
     try:
-        with read_sessions_of(request.app.state.sessions)() as db:
-            records = query_records(db, q)
+        with public_reads(request.app.state.sessions) as reads:
+            records = query_records(reads, q)
     except QueryError as error:
         context.update(error=str(error), error_field=error.field)
         return render(request, "public/query.html", context, status_code=422)
