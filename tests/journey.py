@@ -95,11 +95,13 @@ class World:
             query = query.where(getattr(OutboxMessage, name) == value)
         return self.read(lambda s: s.scalar(query))
 
-    def passed_face_task(self, principal_name: str = "测试") -> str:
+    def passed_face_task(self, principal_name: str | None = None) -> str:
         return self.face_task("pass", principal_name)
 
-    def face_task(self, verdict: str, principal_name: str = "测试") -> str:
-        """A face-check task whose photo got `verdict` (pass, fail or review)."""
+    def face_task(self, verdict: str, principal_name: str | None = None) -> str:
+        """A face-check task whose photo got `verdict` (pass, fail or review), of the
+        example document's applet principal unless another person is named."""
+        principal_name = principal_name or example_principal_name()
         task = self.act(lambda s: facecheck.create_task(
             s, applicant_key=APPLICANT, principal_name=principal_name, now=self.clock.now()))
         self.act(lambda s: facecheck.record_result(
@@ -167,6 +169,12 @@ class World:
         return self.act(lambda s: verification.resend(
             s, purpose=purpose, mobile=mobile, certificate_number=number,
             now=self.clock.now()))
+
+
+def example_principal_name() -> str:
+    """The applet principal named in the example filing."""
+    example = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    return str(example["icp_applets"]["principal_info"]["name"])
 
 
 def example_document(world: World) -> dict[str, Any]:

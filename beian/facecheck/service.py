@@ -96,10 +96,12 @@ class InvalidFaceTaskInput(FaceTaskError, ValueError):
 
 
 class FaceFacts(NamedTuple):
-    """What the pre-check needs: the status at `now` and when the task expires."""
+    """What the pre-check needs: the status at `now`, when the task expires and whose
+    face it checks."""
 
     status: FaceTaskStatus
     expires_at: datetime
+    principal_name: str
 
 
 def create_task(
@@ -142,14 +144,19 @@ def get_task(session: Session, task_id: str) -> FaceTask | None:
     return session.get(FaceTask, task_id)
 
 
-def latest_for_record(session: Session, *, record_id: str, applicant_key: str) -> FaceTask | None:
-    """The newest task the applicant started for a change of the filed record, or None."""
+def latest_for_record(
+    session: Session, *, record_id: str, applicant_key: str, principal_name: str | None = None
+) -> FaceTask | None:
+    """The newest task the applicant started for a change of the filed record (of that
+    principal, when named), or None."""
     query = (
         select(FaceTask)
         .where(FaceTask.record_id == record_id, FaceTask.applicant_key == applicant_key)
         .order_by(FaceTask.created_at.desc(), FaceTask.id)
         .limit(1)
     )
+    if principal_name is not None:
+        query = query.where(FaceTask.principal_name == principal_name)
     return session.scalars(query).first()
 
 
@@ -180,7 +187,7 @@ def facts(session: Session, task_id: str, now: datetime) -> FaceFacts | None:
     task = get_task(session, task_id)
     if task is None:
         return None
-    return FaceFacts(status_at(task, now), task.expires_at)
+    return FaceFacts(status_at(task, now), task.expires_at, task.principal_name)
 
 
 def notify_again(session: Session, *, task_id: str, now: datetime) -> FaceTask:

@@ -9,6 +9,10 @@ Only the record's applicant may start one, only while the record is filed with n
 already under way, and every start is written to the audit log. The task id is the
 principal's photo link, so the log keeps a fingerprint of it, never the id itself.
 
+A change may also replace the applet principal: the applicant then names the new
+principal when starting the check, and the pre-check (errcode 2607) holds the changed
+document to a task of the principal it names.
+
 It lives in beian.filings because it reads the record and writes the audit log, which
 beian.facecheck (below filings) may not; the face task itself is facecheck's.
 """
@@ -42,25 +46,41 @@ VERIFY_TASK = "icp_applets.principal_info.verify_task_id"
 
 
 def start_for_change(
-    session: Session, *, record_id: str, applicant: str, now: datetime
+    session: Session,
+    *,
+    record_id: str,
+    applicant: str,
+    now: datetime,
+    principal_name: str | None = None,
 ) -> FaceTask:
-    """Start a face check of the record's applet principal, for a change of the record."""
+    """Start a face check for a change of the record: of the record's applet principal,
+    or of `principal_name` when the change replaces that principal."""
     record = own_filing(session, record_id, applicant)
     refuse_unless_changeable(session, record)
-    current = latest_for_record(session, record_id=record.id, applicant_key=applicant)
+    name = (principal_name or "").strip() or record_principal_name(record.document)
+    if len(name) > 64 or not name.isprintable():
+        raise FilingError(
+            "小程序负责人姓名不能超过 64 个字符，也不能含有控制字符",
+            field=APPLET_NAME,
+            suggest="请按证件上的写法填写新负责人的姓名",
+        )
+    if not name:
+        raise FilingError(
+            "备案记录中没有小程序负责人姓名，无法发起人脸核身",
+            field=APPLET_NAME,
+            suggest="请联系平台核对该备案记录的小程序负责人信息",
+        )
+    # A task of the same person is not replaced while it runs or after it passed; a
+    # change that now names another principal needs that person's own check.
+    current = latest_for_record(
+        session, record_id=record.id, applicant_key=applicant, principal_name=name
+    )
     if not may_start_again(current, now):
         assert current is not None
         raise Conflict(
             f"本次变更的人脸核身任务仍在进行（{_status_label(current, now)}），不能重新发起",
             suggest="请在人脸核身页上传照片，或等待任务结束后再重新发起",
             field=VERIFY_TASK,
-        )
-    name = principal_name(record.document)
-    if not name:
-        raise FilingError(
-            "备案记录中没有小程序负责人姓名，无法发起人脸核身",
-            field=APPLET_NAME,
-            suggest="请联系平台核对该备案记录的小程序负责人信息",
         )
     task = create_task(
         session, applicant_key=applicant, principal_name=name, now=now, record_id=record.id
@@ -101,7 +121,7 @@ def task_for_change(session: Session, *, record: Filing, applicant: str) -> Face
     return latest_for_record(session, record_id=record.id, applicant_key=applicant)
 
 
-def principal_name(document: dict[str, Any]) -> str:
+def record_principal_name(document: dict[str, Any]) -> str:
     """The applet principal's name in a filed document (an individual's is the subject's)."""
     for part in ("icp_applets", "icp_subject"):
         info = section(document, part, "principal_info")

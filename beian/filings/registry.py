@@ -106,7 +106,8 @@ _AHEAD = union_all(
     .where(Filing.id.not_in(bindparam("others", expanding=True))),
     _row("subject", None, _SUBJECT_ROW.c.province, _SUBJECT_ROW.c.subject_name,
          _SUBJECT_ROW.c.live_applets, _SUBJECT_ROW.c.at_bureau, None),
-    _row("face", FaceTask.id, FaceTask.status, None, None, None, FaceTask.expires_at)
+    _row("face", FaceTask.id, FaceTask.status, FaceTask.principal_name, None, None,
+         FaceTask.expires_at)
     .where(FaceTask.id == bindparam("task_id")),
 )
 
@@ -164,7 +165,8 @@ class DatabaseRegistry:
                 )
             else:
                 task = FaceTask(status=a, expires_at=at)  # never added: read only
-                found_task = FaceTaskFacts(status=status_at(task, self.now).value, expires_at=at)  # type: ignore[arg-type]
+                found_task = FaceTaskFacts(status=status_at(task, self.now).value,  # type: ignore[arg-type]
+                                           expires_at=at, principal_name=b)
         for phone in phones:
             self._holders[(phone, filing_id)] = holders.get(keyed_hash(phone, PHONE), set())
         if subject:
@@ -221,7 +223,8 @@ class DatabaseRegistry:
         known = facts(self.session, task_id, self.now)
         if known is None:
             return None
-        return FaceTaskFacts(status=known.status.value, expires_at=known.expires_at)  # type: ignore[arg-type]
+        return FaceTaskFacts(status=known.status.value, expires_at=known.expires_at,  # type: ignore[arg-type]
+                             principal_name=known.principal_name)
 
 
 # What `read_ahead` expects the rules to ask, read from the raw document the way the

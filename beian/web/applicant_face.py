@@ -10,9 +10,9 @@ from __future__ import annotations
 import copy
 import re
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
@@ -82,8 +82,14 @@ def face_page(request: Request, filing_id: str, user: Applicant) -> Response:
 
 
 @router.post("/filings/{filing_id}/face/task")
-def start_task(request: Request, filing_id: str, user: Applicant) -> Response:
-    """Create a face-check task: named in an editable filing, or kept for a change of a record."""
+def start_task(
+    request: Request,
+    filing_id: str,
+    user: Applicant,
+    principal_name: Annotated[str | None, Form()] = None,
+) -> Response:
+    """Create a face-check task: named in an editable filing, or kept for a change of a
+    record (of the principal the change will name: `principal_name`, else the record's)."""
     moment = now(request)
     try:
         with transaction(request.app.state.sessions) as db:
@@ -91,7 +97,7 @@ def start_task(request: Request, filing_id: str, user: Applicant) -> Response:
             if filing.status == Status.FILED:
                 # The record stays as filed: the change names the task when it is submitted.
                 for_change.start_for_change(db, record_id=filing.id, applicant=user.username,
-                                            now=moment)
+                                            now=moment, principal_name=principal_name)
             else:
                 _name_new_task(db, filing, user, moment)
     except FilingError as error:
@@ -194,6 +200,10 @@ def _page(request: Request, filing_id: str, user: User, *, notice: str | None = 
                         "#step-applet_principal",
             "can_change": can_change,
             "can_start": can_change and facecheck.may_start_again(replaceable, moment),
+            # A change may name a new applet principal, whose own check may start at any
+            # time; the name the form offers is the one the newest task checked.
+            "start_name": replaceable.principal_name if for_a_change and replaceable
+            else _principal_name(filing.document),
             # Why a filed record cannot have a face check for a change now (one under way).
             "blocked": blocked.findings[0] if for_a_change and blocked is not None else None,
             "change_ready": ready,

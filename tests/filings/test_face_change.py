@@ -22,12 +22,18 @@ from tests.journey import APPLICANT, World, edited, filed, submitted
 FACE_FIELD = "icp_applets.principal_info.verify_task_id"
 TASK_EXPIRED = 2605
 TASK_UNFINISHED = 2603
+TASK_OTHER_PERSON = 2607
+APPLET_NAME = "icp_applets.principal_info.name"
+NEW_PRINCIPAL = "王小明"
 MONTHS_LATER = timedelta(days=120)
 
 
-def start(world: World, record_id: str, applicant: str = APPLICANT) -> FaceTask:
+def start(
+    world: World, record_id: str, applicant: str = APPLICANT, principal_name: str | None = None
+) -> FaceTask:
     return world.act(lambda s: start_for_change(
-        s, record_id=record_id, applicant=applicant, now=world.clock.now()))
+        s, record_id=record_id, applicant=applicant, now=world.clock.now(),
+        principal_name=principal_name))
 
 
 def photo(world: World, task_id: str, verdict: str = "pass") -> None:
@@ -80,6 +86,31 @@ def test_the_new_task_is_for_the_record_principal_and_leaves_the_record_untouche
     assert stored.applicant_key == APPLICANT
     assert stored.principal_name == document["icp_applets"]["principal_info"]["name"]
     assert stored.expires_at == world.clock.now() + timedelta(days=3)
+
+
+def test_a_change_replacing_the_applet_principal_needs_the_new_principal_s_check(
+    world, document
+):
+    record_id = filed(world, document)
+    world.clock.advance(MONTHS_LATER)
+    old = start(world, record_id)
+    photo(world, old.id)
+    changed = edited(edited(world.filing(record_id).document, APPLET_NAME, NEW_PRINCIPAL),
+                     FACE_FIELD, old.id)
+    with pytest.raises(PrecheckFailed) as refused:
+        world.change(record_id, changed)
+    assert [f["errcode"] for f in refused.value.findings
+            if f["err_field"] == FACE_FIELD] == [TASK_OTHER_PERSON]
+
+    # The old principal's passed task does not stop a check of the new one.
+    world.clock.advance(timedelta(minutes=5))
+    new = start(world, record_id, principal_name=f" {NEW_PRINCIPAL} ")
+    assert new.principal_name == NEW_PRINCIPAL and new.id != old.id
+    with pytest.raises(Conflict):  # but that one is not replaced while it runs
+        start(world, record_id, principal_name=NEW_PRINCIPAL)
+    photo(world, new.id)
+    change = world.change(record_id, edited(changed, FACE_FIELD, new.id))
+    assert change.status == "platform_review"
 
 
 def test_every_start_is_audited_without_the_task_link(world, document):

@@ -145,9 +145,10 @@ def test_platform_approval_texts_both_principals_of_a_new_subject(world, documen
 
 
 def test_one_text_when_both_principals_share_a_phone(world, document):
-    task_id = document["icp_applets"]["principal_info"]["verify_task_id"]
-    document["icp_applets"]["principal_info"] = copy.deepcopy(
-        document["icp_subject"]["principal_info"]) | {"verify_task_id": task_id}
+    subject_principal = document["icp_subject"]["principal_info"]
+    task_id = world.passed_face_task(subject_principal["name"])  # the new applet principal's
+    document["icp_applets"]["principal_info"] = copy.deepcopy(subject_principal) | {
+        "verify_task_id": task_id}
     filing_id = platform_approved(world, document)
     assert len(world.texts_to(principal(document)[0])) == 1
     verify_all(world, document, filing_id)

@@ -5,6 +5,7 @@ cancel and change, each also tried where it is illegal (wrong status, someone el
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from hypothesis import strategies as st
 
@@ -75,7 +76,7 @@ class ApplicantRules(Harness):
             subject=subject,
             applet_person=person,
             applet=self.applets,
-            face_task=self.new_face_task(),
+            face_task=self.new_face_task(PEOPLE[person].name),
             comment=comment,
             phone_of=phone_of,
         )
@@ -161,7 +162,7 @@ class ApplicantRules(Harness):
     def change_field(self, filing: MFiling, field: str, value: int, who: str) -> None:
         """Save the document with one field changed (a new face check for the face field)."""
         fresh = {
-            FACE: self.new_face_task() if field == FACE else "",
+            FACE: self.new_face_task(applet_principal(filing.document)) if field == FACE else "",
             "icp_applets.base_info.comment": COMMENTS[value],
             "icp_subject.base_info.address": ADDRESSES[value],
         }[field]
@@ -283,7 +284,7 @@ class ApplicantRules(Harness):
         original = self.pick(index, legal, frozenset({S.FILED}))
         document = edited(original.document, "icp_applets.base_info.comment", COMMENTS[comment])
         if fresh_face:
-            document = edited(document, FACE, self.new_face_task())
+            document = edited(document, FACE, self.new_face_task(applet_principal(document)))
         now, who = self.now(), self.applicant(original, stranger)
         pending = self.pending_change(original)
         errors = self.model.errors(document, own=None, replaces=original.id, now=now)
@@ -311,3 +312,8 @@ class ApplicantRules(Harness):
         self.model.filings[filing.id] = filing
         self.model.record_submission(filing)
         self.model.move(filing, Event.SUBMIT, actor=who, now=now)
+
+
+def applet_principal(document: dict[str, Any]) -> str:
+    """The name of the person whose face check the document's task must be."""
+    return str(document["icp_applets"]["principal_info"]["name"])

@@ -200,9 +200,9 @@ class Harness(RuleBasedStateMachine):
             return filing.applicant
         return next(a for a in APPLICANTS if a != filing.applicant)
 
-    def new_face_task(self) -> str:
-        """A passed face check taken now; it expires after three days."""
-        task_id = self.world.passed_face_task()
+    def new_face_task(self, principal_name: str) -> str:
+        """A passed face check of that person taken now; it expires after three days."""
+        task_id = self.world.passed_face_task(principal_name)
         self.untouched = False
         self.model.face_expiry[task_id] = self.now() + FACE_LIFETIME
         return task_id

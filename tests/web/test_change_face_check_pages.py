@@ -38,8 +38,8 @@ def app(sessions, clock, tmp_path):
     return applicant_app(sessions, clock, tmp_path / "storage")
 
 
-def _start(client, record_id):
-    body = {"csrf_token": token(client, f"/filings/{record_id}/face")}
+def _start(client, record_id, **fields):
+    body = {"csrf_token": token(client, f"/filings/{record_id}/face"), **fields}
     return client.post(f"/filings/{record_id}/face/task", data=body, follow_redirects=False)
 
 
@@ -159,3 +159,42 @@ def test_the_api_starts_a_face_check_for_a_change_and_the_change_names_it(api, w
     audited = world.read(lambda s: s.scalar(
         select(func.count()).select_from(AuditEntry).where(AuditEntry.action == START_ACTION)))
     assert audited == 1
+
+
+def test_the_api_starts_the_check_of_a_new_principal_the_change_will_name(api, world, document):
+    record_id = filed(world, document)
+    world.clock.advance(MONTHS_LATER)
+    api.tokens[APPLICANT] = api_token(api.client, APPLICANT)
+    path = f"/filings/{record_id}/change/face-task"
+    refused = assert_findings(api.call("POST", path, APPLICANT, json={"principal_name": ""}), 422)
+    assert refused[0]["err_field"].endswith("principal_name")
+    task = api.ok("POST", path, APPLICANT, json={"principal_name": "王小明"})
+    assert task["principal_name"] == "王小明"
+    stored = world.read(lambda s: facecheck.get_task(s, task["id"]))
+    assert stored.principal_name == "王小明" and stored.record_id == record_id
+
+
+def test_the_face_page_starts_the_check_of_a_new_principal(app, world, document):
+    record_id = filed(world, document)
+    world.clock.advance(MONTHS_LATER)
+    client = logged_in(app)
+    old_name = document["icp_applets"]["principal_info"]["name"]
+    page = client.get(f"/filings/{record_id}/face").text
+    assert f'name="principal_name" value="{old_name}"' in page
+    assert _start(client, record_id).status_code == 303
+    assert _change_tasks(world, record_id).principal_name == old_name
+    _upload_photo(client, record_id)
+
+    # The old principal passed; the form still offers a check, now of the new principal.
+    page = client.get(f"/filings/{record_id}/face").text
+    assert "返回变更表单提交变更" in page and 'name="principal_name"' in page
+    refused = _start(client, record_id, principal_name="王" * 65)
+    assert refused.status_code == 422 and "64 个字符" in refused.text
+    world.clock.advance(timedelta(minutes=5))
+    assert _start(client, record_id, principal_name="王小明").status_code == 303
+    task = _change_tasks(world, record_id)
+    assert (task.principal_name, task.status) == ("王小明", "pending")
+    page = client.get(f"/filings/{record_id}/face").text
+    assert 'name="principal_name" value="王小明"' in page
+    again = _start(client, record_id, principal_name="王小明")
+    assert again.status_code == 409 and "不能重新发起" in again.text

@@ -52,7 +52,8 @@ errcodes   rule group (module)                       codes
            2502 organisation applet limit, 2503 another filing of the subject at the bureau
 2600-2699  face check (rules.facecheck)              2601 cannot be checked offline
            (warning), 2602 task not found, 2603 not finished, 2604 failed, 2605 expired,
-           2606 photo awaits the platform reviewer (warning)
+           2606 photo awaits the platform reviewer (warning), 2607 the task checks
+           another person than the applet principal named
 2700-2799  per-province materials (rules.documents) 2701 a required material is missing
 9001       engine                                    a rule failed unexpectedly (an error,
            so nothing passes unchecked)

@@ -27,10 +27,11 @@ class SubjectFacts:
 
 @dataclass(frozen=True, slots=True)
 class FaceTaskFacts:
-    """The state of one face-check task."""
+    """The state of one face-check task, and whose face it checks (None: not known)."""
 
     status: FaceTaskStatus
     expires_at: datetime
+    principal_name: str | None = None
 
 
 class Registry(Protocol):

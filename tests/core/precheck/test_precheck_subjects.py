@@ -145,11 +145,12 @@ def test_offline_the_face_check_is_a_warning(check, enterprise):
     assert (finding.errcode, finding.err_field, finding.severity) == (2601, TASK, "warning")
 
 
-def face(check, doc, clock, status=None, hours=24):
+def face(check, doc, clock, status=None, hours=24, principal_name=None):
     registry = InMemoryRegistry()
     if status is not None:
         expires = clock.now() + timedelta(hours=hours)
-        registry.add_face_task("face-task-0002", FaceTaskFacts(status=status, expires_at=expires))
+        registry.add_face_task("face-task-0002", FaceTaskFacts(
+            status=status, expires_at=expires, principal_name=principal_name))
     return {
         (f.errcode, f.err_field, f.severity)
         for f in check(doc, registry=registry)
@@ -178,3 +179,21 @@ def test_a_photo_awaiting_a_human_is_a_warning_for_the_reviewer(check, clock, en
 
 def test_a_passed_live_face_task_is_fine(check, clock, enterprise):
     assert face(check, enterprise, clock, "passed", 1) == set()
+
+
+def test_a_face_task_of_another_person_is_refused(check, clock, enterprise):
+    named = enterprise["icp_applets"]["principal_info"]["name"]
+    assert face(check, enterprise, clock, "passed", 1, principal_name="另一人") == {
+        (2607, TASK, "error")
+    }
+    assert face(check, enterprise, clock, "passed", 1, principal_name=named) == set()
+
+
+def test_a_face_task_name_is_compared_without_spaces_or_middle_dots(check, clock, enterprise):
+    doc = copy.deepcopy(enterprise)
+    doc["icp_applets"]["principal_info"]["name"] = "阿依古丽·买买提"
+    for written in ("阿依古丽•买买提", "阿依古丽 · 买买提", "阿依古丽买买提"):
+        assert face(check, doc, clock, "passed", 1, principal_name=written) == set()
+    assert face(check, doc, clock, "passed", 1, principal_name="阿依古丽·买买") == {
+        (2607, TASK, "error")
+    }

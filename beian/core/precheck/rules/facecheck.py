@@ -14,6 +14,7 @@ TASK_UNFINISHED = 2603
 TASK_FAILED = 2604
 TASK_EXPIRED = 2605
 TASK_IN_REVIEW = 2606
+TASK_OTHER_PERSON = 2607
 
 FIELD = "icp_applets.principal_info.verify_task_id"
 RETRY = "请小程序负责人重新完成人脸核身，并填写新的任务 ID"
@@ -45,6 +46,15 @@ def face_check(doc: FilingDocument, ctx: Context) -> Iterable[Finding]:
                 "请确认任务 ID 填写正确，或" + RETRY[1:],
             ),
         )
+    if not _same_person(task.principal_name, doc.icp_applets.principal_info.name):
+        return (
+            Finding(
+                TASK_OTHER_PERSON,
+                FIELD,
+                "人脸核身任务核验的不是本次填写的小程序负责人",
+                "负责人已更换：请为现在填写的小程序负责人重新发起人脸核身，并填写新的任务 ID",
+            ),
+        )
     if task.status == "expired" or task.expires_at <= ctx.now:
         return (Finding(TASK_EXPIRED, FIELD, "人脸核身任务已过期（有效期 3 天）", RETRY),)
     if task.status == "pending":
@@ -71,3 +81,15 @@ def face_check(doc: FilingDocument, ctx: Context) -> Iterable[Finding]:
     if task.status != "passed":
         return (Finding(TASK_FAILED, FIELD, "人脸核身未通过", RETRY),)
     return ()
+
+
+# Spaces and the middle dots of minority and foreign names (·・•‧) are written many ways.
+_NAME_NOISE = str.maketrans("", "", " \u3000\u00b7\u30fb\u2022\u2027\uff65")
+
+
+def _same_person(task_name: str | None, principal_name: str | None) -> bool:
+    """Whether the task was started for the principal named now; an unknown name on
+    either side (an erased task, a name not filled in yet) is left to other rules."""
+    if not task_name or not principal_name or not principal_name.strip():
+        return True
+    return task_name.translate(_NAME_NOISE) == principal_name.translate(_NAME_NOISE)
