@@ -17,7 +17,10 @@ ERROR: Severity = "error"
 WARNING: Severity = "warning"
 
 
-@dataclass(frozen=True, slots=True)
+# The generated __init__ of a frozen dataclass sets each field through object.__setattr__
+# by name, which made building a finding cost as much as a whole rule that found nothing;
+# this one stores into the slots directly (their descriptors, bound below the class).
+@dataclass(frozen=True, slots=True, init=False)
 class Finding:
     """One thing the pre-check found, with what to do about it."""
 
@@ -27,9 +30,16 @@ class Finding:
     suggest: str
     severity: Severity = ERROR
 
-    def __post_init__(self) -> None:
-        if self.severity not in (ERROR, WARNING):
-            raise ValueError(f"severity must be 'error' or 'warning', not {self.severity!r}")
+    def __init__(
+        self, errcode: int, err_field: str, errmsg: str, suggest: str, severity: Severity = ERROR
+    ) -> None:
+        if severity != ERROR and severity != WARNING:
+            raise ValueError(f"severity must be 'error' or 'warning', not {severity!r}")
+        _set_errcode(self, errcode)
+        _set_err_field(self, err_field)
+        _set_errmsg(self, errmsg)
+        _set_suggest(self, suggest)
+        _set_severity(self, severity)
 
     @property
     def is_error(self) -> bool:
@@ -45,6 +55,13 @@ class Finding:
             "suggest": self.suggest,
             "severity": self.severity,
         }
+
+
+_set_errcode = Finding.__dict__["errcode"].__set__
+_set_err_field = Finding.__dict__["err_field"].__set__
+_set_errmsg = Finding.__dict__["errmsg"].__set__
+_set_suggest = Finding.__dict__["suggest"].__set__
+_set_severity = Finding.__dict__["severity"].__set__
 
 
 def has_errors(findings: Iterable[Finding]) -> bool:

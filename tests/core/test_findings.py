@@ -54,3 +54,13 @@ def test_errors_and_warnings_split_a_list():
 )
 def test_mask_number_keeps_first_three_and_last_four(number, masked):
     assert mask_number(number) == masked
+
+
+def test_a_finding_is_built_by_keyword_and_replaced_like_a_dataclass():
+    finding = Finding(errcode=1, err_field="a", errmsg="m", suggest="s", severity="warning")
+    assert finding == Finding(1, "a", "m", "s", "warning")
+    assert hash(finding) == hash(Finding(1, "a", "m", "s", "warning"))
+    assert dataclasses.replace(finding, errcode=2) == Finding(2, "a", "m", "s", "warning")
+    assert dataclasses.astuple(finding) == (1, "a", "m", "s", "warning")
+    with pytest.raises(ValueError, match="severity"):
+        dataclasses.replace(finding, severity="fatal")

@@ -30,6 +30,10 @@ class Context:
     now: datetime
     today: date
     config: PrecheckConfig
+    # Facts of the checked document that many rules read, worked out once by the engine:
+    # is_individual(doc) and principals(doc).
+    individual: bool | None
+    principals: tuple[tuple[str, PrincipalInfo], ...]
     registry: Registry | None = None
     filing_id: str | None = None
     # Answers already asked of the registry during this check (two rules need the same).
@@ -112,7 +116,7 @@ def is_individual(doc: FilingDocument) -> bool | None:
 
 def person_key(number: str | None) -> str | None:
     """A certificate number normalised for telling people apart, or None if blank."""
-    if not filled(number):
+    if number is None:
         return None
-    assert number is not None
-    return number.strip().upper()
+    key = number.strip()  # some seven calls a filing: filled() would strip it once more
+    return key.upper() if key else None

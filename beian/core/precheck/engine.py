@@ -10,7 +10,7 @@ from beian.clock import china_date
 from beian.core.document import FilingDocument, parse_document
 from beian.core.findings import Finding
 from beian.core.precheck.config import PrecheckConfig
-from beian.core.precheck.context import Context, Rule
+from beian.core.precheck.context import Context, Rule, is_individual, principals
 from beian.core.precheck.registry import Registry
 from beian.core.precheck.rules import (
     certificates,
@@ -77,13 +77,17 @@ def precheck(
         now=now,
         today=_china_date(now),
         config=config or DEFAULT_CONFIG,
+        individual=is_individual(doc),
+        principals=principals(doc),
         registry=registry,
         filing_id=filing_id,
     )
     findings = []
     for rule in RULES:
         try:
-            findings.extend(rule(doc, ctx))
+            found = rule(doc, ctx)
+            if found:  # most rules find nothing and say so with an empty tuple
+                findings.extend(found)
         except Exception:
             log.exception("pre-check rule %s failed", rule.__name__)
             # A defect in one rule must not hide the others or crash a save; it is

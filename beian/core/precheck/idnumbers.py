@@ -30,6 +30,7 @@ Both wrap python-stdnum, but never trust it blindly:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -68,28 +69,15 @@ class NumberProblem:
     severity: Severity = ERROR
 
 
+# What the layout checks of a resident ID number accept, in one pattern.
+_RESIDENT_ID_LAYOUT = re.compile(r"[0-9]{17}[0-9X]")
+
+
 def check_resident_id(number: object, *, today: date) -> list[NumberProblem]:
     """Problems with an 18-character resident ID number; empty when it is valid."""
-    if not isinstance(number, str) or len(number) != 18:
-        got = len(number) if isinstance(number, str) else 0
-        return [
-            _problem(
-                "length",
-                f"身份证号码应为 18 位，实际为 {got} 位",
-                "请按证件原样填写 18 位号码",
-            )
-        ]
+    if not isinstance(number, str) or _RESIDENT_ID_LAYOUT.fullmatch(number) is None:
+        return [_resident_id_layout_problem(number)]
     first17 = number[:17]
-    if not (first17.isascii() and first17.isdigit() and number[17] in "0123456789Xx"):
-        return [
-            _problem(
-                "format",
-                "身份证号码只能由 17 位数字和 1 位数字或 X 组成",
-                "请删除空格、全角字符等其他字符，按证件原样填写",
-            )
-        ]
-    if number[17] == "x":
-        return [_problem("lowercase", "身份证号码末位的 X 应为大写", "请把末位的小写 x 改为大写 X")]
     if number[17] != resident_id_check_character(first17):
         return [
             _problem(
@@ -124,6 +112,27 @@ def check_resident_id(number: object, *, today: date) -> list[NumberProblem]:
     return []
 
 
+def _resident_id_layout_problem(number: object) -> NumberProblem:
+    """What is wrong with the layout of a number that _RESIDENT_ID_LAYOUT refuses."""
+    if not isinstance(number, str) or len(number) != 18:
+        got = len(number) if isinstance(number, str) else 0
+        return _problem(
+            "length",
+            f"身份证号码应为 18 位，实际为 {got} 位",
+            "请按证件原样填写 18 位号码",
+        )
+    first17 = number[:17]
+    if not (first17.isascii() and first17.isdigit() and number[17] in "0123456789Xx"):
+        return _problem(
+            "format",
+            "身份证号码只能由 17 位数字和 1 位数字或 X 组成",
+            "请删除空格、全角字符等其他字符，按证件原样填写",
+        )
+    if number[17] == "x":
+        return _problem("lowercase", "身份证号码末位的 X 应为大写", "请把末位的小写 x 改为大写 X")
+    raise AssertionError(f"the layout pattern refused a well-formed number: {number[:2]}…")
+
+
 @lru_cache(maxsize=65_536)
 def _region_known(region_and_year: str) -> bool:
     """Whether stdnum's county table knows the region (6 digits) for the birth year (4 more).
@@ -141,8 +150,19 @@ def _region_known(region_and_year: str) -> bool:
     return True
 
 
+# What the layout checks of check_uscc accept, in one pattern: registration authority,
+# entity category, six region digits, then the alphabet; only the check character is left.
+_USCC_LAYOUT = re.compile(r"[1-9ANY][0-9A-HJ-NP-RTUW-Y][0-9]{6}[0-9A-HJ-NP-RTUW-Y]{10}")
+
+
 def check_uscc(number: object) -> list[NumberProblem]:
     """Problems with an 18-character unified social credit code; empty when it is valid."""
+    if (
+        isinstance(number, str)
+        and _USCC_LAYOUT.fullmatch(number) is not None
+        and number[17] == uscc_check_character(number)
+    ):
+        return []  # the usual case, told in one match instead of the checks one by one
     if not isinstance(number, str) or len(number) != 18:
         got = len(number) if isinstance(number, str) else 0
         return [

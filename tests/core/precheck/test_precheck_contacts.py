@@ -138,3 +138,38 @@ def test_email_syntax(found, enterprise, email):
 def test_ordinary_addresses_pass(found, enterprise, email):
     enterprise["icp_applets"]["principal_info"]["email"] = email
     assert found(enterprise, EMAIL) == set()
+
+
+def test_an_individual_whose_mobile_another_person_holds_is_refused_twice(found, individual):
+    # Both principals are one person with one mobile: the registry is asked once, and its
+    # verdict holds for both fields.
+    other = copy.deepcopy(individual)
+    for part in ("icp_subject", "icp_applets"):
+        other[part]["principal_info"]["certificate_number"] = "110105199001011232"
+    registry = InMemoryRegistry()
+    registry.add_filing("someone-else", document(other))
+    assert found(individual, PHONES, registry=registry) == {
+        (1605, f"{SUBJECT}.mobile"),
+        (1605, f"{APPLET}.mobile"),
+    }
+
+
+def test_a_shared_mobile_is_judged_per_person_against_other_filings(found, enterprise):
+    # Both principals give the applet principal's mobile, which only the applet principal
+    # uses elsewhere: held by another person for the subject principal, not for the owner.
+    applet = enterprise["icp_applets"]["principal_info"]
+    earlier = copy.deepcopy(enterprise)
+    earlier["icp_subject"]["principal_info"]["mobile"] = "13912345678"
+    registry = InMemoryRegistry()
+    registry.add_filing("earlier", document(earlier))
+    enterprise["icp_subject"]["principal_info"]["mobile"] = applet["mobile"]
+    assert found(enterprise, PHONES, registry=registry) == {
+        (1605, f"{SUBJECT}.mobile"),
+        (1604, f"{APPLET}.mobile"),
+    }
+
+
+def test_one_bad_email_given_for_both_principals_is_reported_for_both(found, individual):
+    for part in ("icp_subject", "icp_applets"):
+        individual[part]["principal_info"]["email"] = "zhang@example"
+    assert found(individual, EMAIL) == {(1701, f"{SUBJECT}.email"), (1701, f"{APPLET}.email")}

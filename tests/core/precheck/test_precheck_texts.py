@@ -134,3 +134,13 @@ def test_finding_words_is_searching_the_folded_text(text, words):
 def test_the_shipped_list_is_searched_as_in_folded_text(text):
     words = word_list("prohibited_words")
     assert find_words(text, words) == found_by_definition(text, words)
+
+
+def test_a_word_split_between_the_name_and_the_comment_is_not_found(found, enterprise):
+    # The name and the comment are searched together first: a word made of the end of one
+    # and the start of the other is no word of either.
+    base(enterprise)["name"] = "开心赌"
+    base(enterprise)["comment"] = "博物馆导览：" + base(enterprise)["comment"]
+    assert found(enterprise, WORDS) == set()
+    base(enterprise)["comment"] = "赌博" + base(enterprise)["comment"]
+    assert found(enterprise, WORDS) == {(2102, TEXT)}

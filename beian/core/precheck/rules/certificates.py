@@ -15,7 +15,6 @@ from beian.core.precheck.context import (
     Context,
     dictionary_lookup,
     filled,
-    principals,
 )
 
 UNKNOWN_SUBJECT_TYPE = 1201
@@ -34,10 +33,11 @@ LONG_TERM = "长期"
 def certificate_types(doc: FilingDocument, ctx: Context) -> Iterable[Finding]:
     """The subject's certificate type belongs to its type; principals use personal ones."""
     subject = doc.icp_subject
+    (_, subject_principal), (_, applet_principal) = ctx.principals
     return _certificate_type_findings(
         subject.base_info.type,
         subject.organize_info.certificate_type,
-        tuple(principal.certificate_type for _, principal in principals(doc)),
+        (subject_principal.certificate_type, applet_principal.certificate_type),
     )
 
 
@@ -100,17 +100,23 @@ def _certificate_type_problems(
             )
 
 
-def validity_dates(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
+def validity_dates(doc: FilingDocument, ctx: Context) -> tuple[Finding, ...]:
     """Certificate validity: YYYYMMDD, end (or 长期) after start, enough time left."""
     months = ctx.config.min_validity_months_for(doc.icp_subject.base_info.province)
-    for path, principal in principals(doc):
-        yield from _validity_findings(
-            path,
-            principal.certificate_validity_date_start,
-            principal.certificate_validity_date_end,
-            months,
-            ctx.today,
-        )
+    (subject_path, subject), (applet_path, applet) = ctx.principals
+    return _validity_findings(
+        subject_path,
+        subject.certificate_validity_date_start,
+        subject.certificate_validity_date_end,
+        months,
+        ctx.today,
+    ) + _validity_findings(
+        applet_path,
+        applet.certificate_validity_date_start,
+        applet.certificate_validity_date_end,
+        months,
+        ctx.today,
+    )
 
 
 # Cached: the findings depend on these few values only, and validity dates repeat across

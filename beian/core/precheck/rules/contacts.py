@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from beian.core.document import FilingDocument
 from beian.core.findings import Finding
@@ -12,7 +12,6 @@ from beian.core.precheck.context import (
     Context,
     filled,
     person_key,
-    principals,
 )
 
 MOBILE_FORMAT = 1601
@@ -29,37 +28,44 @@ _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 EMAIL = re.compile(rf"{_LOCAL}@(?:{_LABEL}\.)+[A-Za-z]{{2,63}}")
 
 
+_is_mobile = MOBILE.fullmatch
+
+
 def is_mobile(value: str | None) -> bool:
     """Whether the value is a mainland mobile number."""
-    return value is not None and MOBILE.fullmatch(value) is not None
+    return value is not None and _is_mobile(value) is not None
 
 
 def mobiles(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
     """Mobile and emergency numbers well formed, distinct, and one number per person."""
     seen: dict[str, tuple[str, str | None]] = {}
-    for path, principal in principals(doc):
-        who = PRINCIPAL_LABELS[path]
+    registry = ctx.registry
+    # An individual's two principals are usually one person with one mobile: the registry's
+    # verdict on the first is the verdict on the second.
+    asked: tuple[str, str, bool] | None = None
+    for path, principal in ctx.principals:
         mobile, emergency = principal.mobile, principal.emergency_contact
-        mobile_ok, emergency_ok = is_mobile(mobile), is_mobile(emergency)
+        mobile_ok = mobile is not None and _is_mobile(mobile) is not None
+        emergency_ok = emergency is not None and _is_mobile(emergency) is not None
         if not mobile_ok and filled(mobile):
             yield Finding(
                 MOBILE_FORMAT,
                 f"{path}.mobile",
-                f"{who}手机号码格式不正确",
+                f"{PRINCIPAL_LABELS[path]}手机号码格式不正确",
                 "请填写 11 位中国大陆手机号码，不加 +86、空格或横线，例如 13800138000",
             )
         if not emergency_ok and filled(emergency):
             yield Finding(
                 EMERGENCY_FORMAT,
                 f"{path}.emergency_contact",
-                f"{who}应急联系方式格式不正确",
+                f"{PRINCIPAL_LABELS[path]}应急联系方式格式不正确",
                 "请填写 11 位中国大陆手机号码，不加 +86、空格或横线",
             )
         elif emergency_ok and emergency == mobile:
             yield Finding(
                 EMERGENCY_IS_OWN_MOBILE,
                 f"{path}.emergency_contact",
-                f"{who}应急联系方式与本人手机号码相同",
+                f"{PRINCIPAL_LABELS[path]}应急联系方式与本人手机号码相同",
                 "请填写另一位可联系到负责人的人（如家人、同事）的手机号码",
             )
         if not mobile_ok:
@@ -74,26 +80,50 @@ def mobiles(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
                 "一个手机号码只能属于一个人：请各自填写本人实名登记的手机号码",
             )
         seen.setdefault(mobile, (path, key))
-        if ctx.registry is not None and key is not None:
-            holders = ctx.registry.phone_holders(mobile, exclude_filing=ctx.filing_id)
-            # Holders come in the registry's own form (keyed hashes in the database).
-            if holders - {ctx.registry.holder_key(key)}:
+        if registry is not None and key is not None:
+            if asked is not None and asked[0] == mobile and asked[1] == key:
+                held_elsewhere = asked[2]
+            else:
+                holders = registry.phone_holders(mobile, exclude_filing=ctx.filing_id)
+                # Holders come in the registry's own form (keyed hashes in the database);
+                # a mobile nobody else uses (the usual case) needs no key made.
+                held_elsewhere = bool(holders) and bool(holders - {registry.holder_key(key)})
+                asked = (mobile, key, held_elsewhere)
+            if held_elsewhere:
                 yield Finding(
                     MOBILE_HELD_ELSEWHERE,
                     f"{path}.mobile",
-                    f"{who}的手机号码已被其他人用于别的备案",
+                    f"{PRINCIPAL_LABELS[path]}的手机号码已被其他人用于别的备案",
                     "一个手机号码只能属于一个人：请填写负责人本人实名登记的手机号码",
                 )
 
 
-def emails(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
+def emails(doc: FilingDocument, ctx: Context) -> Iterable[Finding]:
     """Email addresses are syntactically valid."""
-    for path, principal in principals(doc):
-        email = principal.email
-        if filled(email) and (len(email or "") > 254 or not EMAIL.fullmatch(email or "")):
-            yield Finding(
-                EMAIL_SYNTAX,
-                f"{path}.email",
-                f"{PRINCIPAL_LABELS[path]}电子邮箱「{email}」格式不正确",
-                "请填写完整的邮箱地址，例如 zhangsan@example.com，不含空格和中文标点",
-            )
+    (subject_path, subject), (applet_path, applet) = ctx.principals
+    subject_bad = _bad_email(subject.email)
+    # The two principals often give the same address: one verdict serves both.
+    applet_bad = subject_bad if applet.email == subject.email else _bad_email(applet.email)
+    if not (subject_bad or applet_bad):
+        return ()  # the usual case, told without making a generator or a list
+    return [
+        _email_finding(path, principal.email)
+        for path, principal, bad in (
+            (subject_path, subject, subject_bad),
+            (applet_path, applet, applet_bad),
+        )
+        if bad
+    ]
+
+
+def _bad_email(email: str | None) -> bool:
+    return filled(email) and (len(email or "") > 254 or not EMAIL.fullmatch(email or ""))
+
+
+def _email_finding(path: str, email: str | None) -> Finding:
+    return Finding(
+        EMAIL_SYNTAX,
+        f"{path}.email",
+        f"{PRINCIPAL_LABELS[path]}电子邮箱「{email}」格式不正确",
+        "请填写完整的邮箱地址，例如 zhangsan@example.com，不含空格和中文标点",
+    )

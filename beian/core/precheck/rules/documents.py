@@ -12,9 +12,7 @@ from beian.core.precheck.context import (
     SUBJECT_PRINCIPAL,
     Context,
     filled,
-    is_individual,
     person_key,
-    principals,
 )
 
 LEGAL_PERSON_MISSING = 2302
@@ -45,16 +43,17 @@ def legal_person_documents(doc: FilingDocument, ctx: Context) -> Iterable[Findin
     A principal is taken as not the legal representative when legal_person_info names
     another certificate number, or when the principal carries an authorization letter.
     """
-    if is_individual(doc) is not False:
+    if ctx.individual is not False:
         return ()  # decided before a generator is made: most checks end here or pass
-    return _legal_person_problems(doc)
+    return _legal_person_problems(doc, ctx)
 
 
-def _legal_person_problems(doc: FilingDocument) -> Iterator[Finding]:
+def _legal_person_problems(doc: FilingDocument, ctx: Context) -> list[Finding]:
+    found: list[Finding] = []
     legal = doc.icp_subject.legal_person_info
     legal_key = person_key(legal.certificate_number)
     legal_reported = False
-    for path, principal in principals(doc):
+    for path, principal in ctx.principals:
         key = person_key(principal.certificate_number)
         has_letter = filled(principal.authorization_letter)
         if not (has_letter or (legal_key is not None and key is not None and legal_key != key)):
@@ -64,29 +63,35 @@ def _legal_person_problems(doc: FilingDocument) -> Iterator[Finding]:
             legal_reported = True
             for name, label in (("name", "姓名"), ("certificate_number", "证件号码")):
                 if not filled(getattr(legal, name)):
-                    yield Finding(
-                        LEGAL_PERSON_MISSING,
-                        f"{LEGAL}.{name}",
-                        f"{who}不是法定代表人，但未填写法定代表人{label}",
-                        f"请填写法定代表人的{label}；如果{who}就是法定代表人，请删除授权书",
+                    found.append(
+                        Finding(
+                            LEGAL_PERSON_MISSING,
+                            f"{LEGAL}.{name}",
+                            f"{who}不是法定代表人，但未填写法定代表人{label}",
+                            f"请填写法定代表人的{label}；如果{who}就是法定代表人，请删除授权书",
+                        )
                     )
         if not has_letter:
-            yield Finding(
-                AUTHORIZATION_LETTER_MISSING,
-                f"{path}.authorization_letter",
-                f"{who}不是法定代表人，需要法定代表人签署的授权书",
-                f"请上传法定代表人授权{who}办理备案的授权书（加盖单位公章）",
+            found.append(
+                Finding(
+                    AUTHORIZATION_LETTER_MISSING,
+                    f"{path}.authorization_letter",
+                    f"{who}不是法定代表人，需要法定代表人签署的授权书",
+                    f"请上传法定代表人授权{who}办理备案的授权书（加盖单位公章）",
+                )
             )
+    return found
 
 
 def individual_documents(doc: FilingDocument, ctx: Context) -> Iterable[Finding]:
     """An individual: residence permit when not native; the subject certificate is the ID."""
-    if is_individual(doc) is not True:
+    if ctx.individual is not True:
         return ()
     return _individual_problems(doc)
 
 
-def _individual_problems(doc: FilingDocument) -> Iterator[Finding]:
+def _individual_problems(doc: FilingDocument) -> list[Finding]:
+    found: list[Finding] = []
     subject = doc.icp_subject
     principal = subject.principal_info
     organize = subject.organize_info
@@ -99,34 +104,42 @@ def _individual_problems(doc: FilingDocument) -> Iterator[Finding]:
         and number[:2] != province[:2]
         and not filled(subject.personal_info.residence_permit)
     ):
-        yield Finding(
-            RESIDENCE_PERMIT_MISSING,
-            "icp_subject.personal_info.residence_permit",
-            f"身份证号码前两位为 {number[:2]}，与备案省份 {province} 不同，需要提供临时居住证明",
-            "请上传在备案省份的居住证、暂住证、社保缴纳证明或房产证等居住证明；"
-            "或改在户籍所在省份备案",
+        found.append(
+            Finding(
+                RESIDENCE_PERMIT_MISSING,
+                "icp_subject.personal_info.residence_permit",
+                f"身份证号码前两位为 {number[:2]}，与备案省份 {province} 不同，"
+                "需要提供临时居住证明",
+                "请上传在备案省份的居住证、暂住证、社保缴纳证明或房产证等居住证明；"
+                "或改在户籍所在省份备案",
+            )
         )
     if (
         filled(organize.certificate_type)
         and filled(principal.certificate_type)
         and (organize.certificate_type != principal.certificate_type)
     ):
-        yield Finding(
-            INDIVIDUAL_CERTIFICATE_MISMATCH,
-            f"{ORGANIZE}.certificate_type",
-            "个人备案的主体证件类型与主体负责人的证件类型不一致",
-            "个人备案时，主体证件就是负责人本人的证件：请填写相同的证件类型",
+        found.append(
+            Finding(
+                INDIVIDUAL_CERTIFICATE_MISMATCH,
+                f"{ORGANIZE}.certificate_type",
+                "个人备案的主体证件类型与主体负责人的证件类型不一致",
+                "个人备案时，主体证件就是负责人本人的证件：请填写相同的证件类型",
+            )
         )
     organize_key = person_key(organize.certificate_number)
     principal_key = person_key(principal.certificate_number)
     if organize_key and principal_key and organize_key != principal_key:
-        yield Finding(
-            INDIVIDUAL_CERTIFICATE_MISMATCH,
-            f"{ORGANIZE}.certificate_number",
-            "个人备案的主体证件号码与主体负责人的证件号码不一致",
-            "个人备案时，主体证件就是负责人本人的证件："
-            f"请填写与 {SUBJECT_PRINCIPAL}.certificate_number 相同的号码",
+        found.append(
+            Finding(
+                INDIVIDUAL_CERTIFICATE_MISMATCH,
+                f"{ORGANIZE}.certificate_number",
+                "个人备案的主体证件号码与主体负责人的证件号码不一致",
+                "个人备案时，主体证件就是负责人本人的证件："
+                f"请填写与 {SUBJECT_PRINCIPAL}.certificate_number 相同的号码",
+            )
         )
+    return found
 
 
 def province_materials(doc: FilingDocument, ctx: Context) -> Iterable[Finding]:

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from beian.core import dictionaries
 from beian.core.document import FilingDocument
 from beian.core.findings import Finding
-from beian.core.precheck.context import PRINCIPAL_LABELS, Context, filled, principals
+from beian.core.precheck.context import PRINCIPAL_LABELS, Context, filled
 from beian.core.precheck.idnumbers import NumberProblem, check_resident_id, check_uscc
 
 RESIDENT_ID_CODES = {
@@ -31,29 +31,38 @@ ORGANIZE_NUMBER = "icp_subject.organize_info.certificate_number"
 _NUMBER_FIELDS = {path: f"{path}.certificate_number" for path in PRINCIPAL_LABELS}
 
 
-def resident_id_numbers(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
+def resident_id_numbers(doc: FilingDocument, ctx: Context) -> Iterable[Finding]:
     """Every number given as a resident ID card follows GB 11643."""
     organize = doc.icp_subject.organize_info
-    places = [
-        (
-            _NUMBER_FIELDS[path],
-            PRINCIPAL_LABELS[path],
-            principal.certificate_type,
-            principal.certificate_number,
-        )
-        for path, principal in principals(doc)
-    ]
-    places.append((ORGANIZE_NUMBER, "主体", organize.certificate_type, organize.certificate_number))
+    (subject_path, subject), (applet_path, applet) = ctx.principals
+    places = (
+        (subject_path, subject.certificate_type, subject.certificate_number),
+        (applet_path, applet.certificate_type, applet.certificate_number),
+        (None, organize.certificate_type, organize.certificate_number),
+    )
     # An individual's number usually appears three times: check it once.
     checked: dict[str, list[NumberProblem]] = {}
-    for field, who, type_id, number in places:
-        if type_id != dictionaries.RESIDENT_ID_CARD or not filled(number):
+    for _, type_id, number in places:
+        if type_id == dictionaries.RESIDENT_ID_CARD and number not in checked and filled(number):
+            assert number is not None
+            checked[number] = check_resident_id(number, today=ctx.today)
+    if not any(checked.values()):
+        return ()  # the usual case, told without making a generator
+    return _resident_id_findings(places, checked)
+
+
+def _resident_id_findings(
+    places: tuple[tuple[str | None, int | None, str | None], ...],
+    checked: dict[str, list[NumberProblem]],
+) -> Iterator[Finding]:
+    for path, type_id, number in places:
+        if type_id != dictionaries.RESIDENT_ID_CARD or number not in checked:
             continue
-        assert number is not None
-        problems = checked.get(number)
-        if problems is None:
-            problems = checked[number] = check_resident_id(number, today=ctx.today)
-        for problem in problems:
+        if path is None:
+            field, who = ORGANIZE_NUMBER, "主体"
+        else:
+            field, who = _NUMBER_FIELDS[path], PRINCIPAL_LABELS[path]
+        for problem in checked[number]:
             yield _finding(RESIDENT_ID_CODES, field, who, problem)
 
 

@@ -40,15 +40,16 @@ _PLACEHOLDERS = {"市辖区", "县", "省直辖县级行政区划", "自治区�
 def districts(doc: FilingDocument, ctx: Context) -> Iterable[Finding]:
     """Codes are real, the city lies in the province and the district in the city."""
     base = doc.icp_subject.base_info
-    province, city, district = base.province, base.city, base.district
-    if not (filled(province) and filled(city) and filled(district)):
-        return ()  # the required-fields rule names what is missing
-    assert province is not None and city is not None and district is not None
-    return _district_findings(province, city, district)
+    return _district_findings(base.province, base.city, base.district)
 
 
 @dictionary_lookup
-def _district_findings(province: str, city: str, district: str) -> tuple[Finding, ...]:
+def _district_findings(
+    province: str | None, city: str | None, district: str | None
+) -> tuple[Finding, ...]:
+    if not (filled(province) and filled(city) and filled(district)):
+        return ()  # the required-fields rule names what is missing
+    assert province is not None and city is not None and district is not None
     return tuple(_district_problems(province, city, district))
 
 
@@ -84,9 +85,9 @@ def address(doc: FilingDocument, ctx: Context) -> Iterable[Finding]:
     text = (base.address or "").strip()
     if not text:
         return ()  # blank is reported by the required-fields rule
-    names, shorts = _place_names(base.province, base.city, base.district)
+    names, shorts, prefixes = _place_names(base.province, base.city, base.district)
     # The usual case: the address starts with none of the names, told by one call.
-    if not text.startswith((*names, *filter(None, shorts))):
+    if not text.startswith(prefixes):
         return ()
     return _repeated_prefix(text, names, shorts)
 
@@ -118,14 +119,18 @@ def _repeated_prefix(
 
 
 @dictionary_lookup
-def _place_names(*codes: str | None) -> tuple[tuple[str, ...], tuple[str | None, ...]]:
-    """The names of the places (placeholders left out), and each one's short form or None."""
+def _place_names(
+    *codes: str | None,
+) -> tuple[tuple[str, ...], tuple[str | None, ...], tuple[str, ...]]:
+    """The names of the places (placeholders left out), each one's short form or None, and
+    all the prefixes an address may repeat (the names and the short forms)."""
     names = tuple(
         place.name
         for place in map(_place, codes)
         if place is not None and place.name not in _PLACEHOLDERS
     )
-    return names, tuple(map(_short_name, names))
+    shorts = tuple(map(_short_name, names))
+    return names, shorts, (*names, *filter(None, shorts))
 
 
 def _place(code: str | None) -> dictionaries.District | None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from operator import attrgetter
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from itertools import chain
+from operator import attrgetter, call, itemgetter
+from typing import Any
 
 from beian.core.document import FilingDocument
 from beian.core.findings import Finding
@@ -12,7 +14,6 @@ from beian.core.precheck.context import (
     SUBJECT_PRINCIPAL,
     Context,
     filled,
-    is_individual,
 )
 
 REQUIRED_FIELD = 1101
@@ -72,22 +73,62 @@ _ORGANISATION = tuple(
     (attrgetter(path), _missing(ORGANISATION_FIELD, path, label))
     for path, label in ORGANISATION_FIELDS.items()
 )
-# The same fields split by kind, to tell "all given" (the usual case) in a few C-level
-# passes: text fields are given unless None, "" (both false) or only spaces; the numbers
-# unless None (0 counts as given); the lists unless None or empty.
+# The same fields grouped by the part of the document they sit in, and split by kind, to
+# tell "all given" (the usual case) in a few C-level passes: text fields are given unless
+# None, "" (both false) or only spaces; the numbers unless None (0 counts as given); the
+# lists unless None or empty. Each part's values are read from its __dict__ (where pydantic
+# keeps them) by one itemgetter: much cheaper than an attribute path per field.
 _NOT_TEXT = (".type", ".certificate_type", ".service_content_types", ".nrlx_details")
-_read_others = attrgetter(*(path for path in REQUIRED_FIELDS if path.endswith(_NOT_TEXT)))
-_read_texts = attrgetter(*(path for path in REQUIRED_FIELDS if not path.endswith(_NOT_TEXT)))
 
 
-def required_fields(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
+def _read_items(names: list[str]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    # A lone name is read twice, so that every getter returns a tuple (of values that are
+    # all given or not, whatever their number).
+    return itemgetter(*names) if len(names) > 1 else itemgetter(*names, *names)
+
+
+_SECTIONS: dict[str, tuple[list[str], list[str]]] = {}
+for _path in REQUIRED_FIELDS:
+    _section, _name = _path.rsplit(".", 1)
+    _texts, _others = _SECTIONS.setdefault(_section, ([], []))
+    (_others if _path.endswith(_NOT_TEXT) else _texts).append(_name)
+_read_sections = attrgetter(*_SECTIONS)
+_READ_TEXTS = tuple(_read_items(texts) for texts, _ in _SECTIONS.values())
+_READ_OTHERS = tuple(_read_items(others) for _, others in _SECTIONS.values())
+
+
+def _all_given(doc: FilingDocument) -> bool:
+    # All in C-level passes: a Python loop over the parts would cost more than the reading.
+    data = tuple(map(vars, _read_sections(doc)))
+    texts = tuple(chain.from_iterable(map(call, _READ_TEXTS, data)))
+    if not all(texts) or any(map(str.isspace, texts)):
+        return False
+    others = tuple(chain.from_iterable(map(call, _READ_OTHERS, data)))
+    return None not in others and [] not in others
+
+
+def required_fields(doc: FilingDocument, ctx: Context) -> Iterable[Finding]:
     """Every field the filing needs for its subject type."""
-    texts, others = _read_texts(doc), _read_others(doc)
-    if not all(texts) or any(map(str.isspace, texts)) or None in others or [] in others:
+    all_given = _all_given(doc)
+    if all_given and (ctx.individual is not False or _organisation_given(doc)):
+        return ()  # the usual case, told without making a generator
+    return _missing_fields(doc, ctx, all_given)
+
+
+def _organisation_given(doc: FilingDocument) -> bool:
+    # A loop, not all() over a generator expression: this runs on every organisation's check.
+    for read, _ in _ORGANISATION:  # noqa: SIM110
+        if not filled(read(doc)):
+            return False
+    return True
+
+
+def _missing_fields(doc: FilingDocument, ctx: Context, all_given: bool) -> Iterator[Finding]:
+    if not all_given:
         for value, finding in zip(_read_required(doc), _MISSING, strict=True):
             if not filled(value):
                 yield finding
-    if is_individual(doc) is False:
+    if ctx.individual is False:
         for read, finding in _ORGANISATION:
             if not filled(read(doc)):
                 yield finding

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import NamedTuple
 
 from beian.core import dictionaries
 from beian.core.document import FilingDocument
@@ -73,16 +72,15 @@ def pre_approvals(doc: FilingDocument, ctx: Context) -> Iterable[Finding]:
     """Items unique, each with number and document, "none" alone, required ones present."""
     base = doc.icp_applets.base_info
     # Only whether each item's number and document are given matters, not what they say.
+    # (Plain tuples: a NamedTuple costs a Python-level call per item to build.)
     items = tuple(
-        _Item(item.type, filled(item.code), filled(item.media)) for item in base.nrlx_details or ()
+        [(item.type, filled(item.code), filled(item.media)) for item in base.nrlx_details or ()]
     )
     return _pre_approval_findings(items, tuple(base.service_content_types or ()))
 
 
-class _Item(NamedTuple):
-    type: int
-    code: bool
-    media: bool
+# An item: its type, and whether its approval number and document are given.
+_Item = tuple[int, bool, bool]
 
 
 @dictionary_lookup
@@ -96,18 +94,18 @@ def _pre_approval_problems(
     items: tuple[_Item, ...], services: tuple[int, ...]
 ) -> Iterator[Finding]:
     seen: set[int] = set()
-    for index, item in enumerate(items):
+    for index, (type_id, has_code, has_media) in enumerate(items):
         path = f"{NRLX}.{index}"
-        nrlx = dictionaries.nrlx_type(item.type)
+        nrlx = dictionaries.nrlx_type(type_id)
         if nrlx is None:
             yield Finding(
                 UNKNOWN_NRLX,
                 f"{path}.type",
-                f"前置审批类型 {item.type} 不存在",
+                f"前置审批类型 {type_id} 不存在",
                 "请从前置审批项字典中选择",
             )
             continue
-        if item.type in seen:
+        if type_id in seen:
             yield Finding(
                 DUPLICATE_NRLX,
                 f"{path}.type",
@@ -115,8 +113,8 @@ def _pre_approval_problems(
                 "每类前置审批只填写一项，请删除重复的一项",
             )
             continue
-        seen.add(item.type)
-        if item.type == dictionaries.NRLX_NONE:
+        seen.add(type_id)
+        if type_id == dictionaries.NRLX_NONE:
             if len(items) > 1:
                 none_name = _nrlx_name(dictionaries.NRLX_NONE)
                 yield Finding(
@@ -126,14 +124,14 @@ def _pre_approval_problems(
                     f"请删除「{none_name}」这一项，或删除其他各项",
                 )
             continue
-        if not item.code:
+        if not has_code:
             yield Finding(
                 NRLX_CODE_MISSING,
                 f"{path}.code",
                 f"前置审批项「{nrlx.name}」未填写审批号",
                 "请填写审批文件上的许可证号或批准文号",
             )
-        if not item.media:
+        if not has_media:
             yield Finding(
                 NRLX_MEDIA_MISSING,
                 f"{path}.media",

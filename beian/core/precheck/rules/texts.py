@@ -10,7 +10,7 @@ from importlib import resources
 
 from beian.core.document import FilingDocument
 from beian.core.findings import Finding
-from beian.core.precheck.context import Context, filled, is_individual
+from beian.core.precheck.context import Context, filled
 from beian.core.precheck.folding import dropped_class, fold, is_simple
 
 COMMENT_TOO_SHORT = 2001
@@ -53,6 +53,11 @@ def find_words(text: str, words: tuple[str, ...]) -> list[str]:
     if any_of.search(folded) is None:
         return []  # the usual case, found by one scan instead of one per word
     return [word for word in words if word in folded]
+
+
+def _none_in_simple_text(text: str, words: tuple[str, ...]) -> bool:
+    """Whether the text is simple and surely holds none of the words (see find_words)."""
+    return is_simple(text) and _patterns(words)[1].search(text) is None
 
 
 # The patterns of each word list, found by the identity of its tuple (word_list returns the
@@ -129,13 +134,26 @@ def applet_comment(doc: FilingDocument, ctx: Context) -> Iterable[Finding]:
     return ()
 
 
-def prohibited_words(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
+def prohibited_words(doc: FilingDocument, ctx: Context) -> Iterable[Finding]:
     """No prohibited word in the applet name or comment."""
     words = word_list("prohibited_words")
     base = doc.icp_applets.base_info
+    name, comment = base.name or "", base.comment or ""
+    # The usual case, told in one pass over both texts: a space (simple, folded away) joins
+    # them, so a hit may straddle the two; any hit is then looked for text by text.
+    if _none_in_simple_text(f"{name} {comment}", words):
+        return ()
+    if not (find_words(name, words) or find_words(comment, words)):
+        return ()
+    return _prohibited_findings(base.name, base.comment, words)
+
+
+def _prohibited_findings(
+    name: str | None, comment: str | None, words: tuple[str, ...]
+) -> Iterator[Finding]:
     for field, errcode, label, text in (
-        (APPLET_NAME, PROHIBITED_IN_NAME, "小程序名称", base.name),
-        (APPLET_COMMENT, PROHIBITED_IN_COMMENT, "小程序备注", base.comment),
+        (APPLET_NAME, PROHIBITED_IN_NAME, "小程序名称", name),
+        (APPLET_COMMENT, PROHIBITED_IN_COMMENT, "小程序备注", comment),
     ):
         found = find_words(text or "", words)
         if found:
@@ -150,7 +168,7 @@ def prohibited_words(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
 def individual_applet_name(doc: FilingDocument, ctx: Context) -> Iterable[Finding]:
     """An individual's applet name is not bare Latin/digits and implies no organisation."""
     name = doc.icp_applets.base_info.name
-    if is_individual(doc) is not True or not filled(name):
+    if ctx.individual is not True or not filled(name):
         return ()  # decided before a generator is made
     assert name is not None
     return _individual_name_problems(name)
