@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, bindparam, insert, update
+from sqlalchemy import CursorResult, Table, insert, tuple_, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -126,26 +126,29 @@ def _history(session: Session, rows: list[dict[str, Any]]) -> list[FilingEvent]:
 _MOVED = ("status", "stage_started_at", "updated_at", "overdue", "claimed_by", "claimed_at",
           "deadline_at", "deadline_provisional")
 _FILINGS = cast(Table, Filing.__table__)
-_WRITE_MOVED = (
-    update(_FILINGS)
-    .where(_FILINGS.c.id == bindparam("_id"), _FILINGS.c.version == bindparam("_version"))
-    .values(version=_FILINGS.c.version + 1, **{name: bindparam(name) for name in _MOVED})
-)
 
 
 def _write_together(
     session: Session, filings: list[Filing], moved: list[dict[str, Any]]
 ) -> None:
-    """Write the moved columns of many filings in one executemany UPDATE, with the same
-    optimistic version check the ORM makes one row at a time."""
-    rows = [
-        {"_id": f.id, "_version": int(f.version)} | values
-        for f, values in zip(filings, moved, strict=True)
-    ]
-    result = session.execute(_WRITE_MOVED, rows)
-    written = cast(CursorResult[Any], result).rowcount
-    if written != len(rows):
-        raise StaleDataError(f"{len(rows) - written} of {len(rows)} filings changed meanwhile")
+    """Write the moved columns of many filings with the same optimistic version check the
+    ORM makes one row at a time: one UPDATE per set of identical new values (a surge of
+    one event has one), matching rows by (id, version)."""
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    for index, values in enumerate(moved):
+        groups.setdefault(tuple(values[name] for name in _MOVED), []).append(index)
+    for key, indexes in groups.items():
+        matches = [(filings[i].id, int(filings[i].version)) for i in indexes]
+        result = session.execute(
+            update(_FILINGS)
+            .where(tuple_(_FILINGS.c.id, _FILINGS.c.version).in_(matches))
+            .values(version=_FILINGS.c.version + 1, **dict(zip(_MOVED, key, strict=True)))
+        )
+        written = cast(CursorResult[Any], result).rowcount
+        if written != len(matches):
+            raise StaleDataError(
+                f"{len(matches) - written} of {len(matches)} filings changed meanwhile"
+            )
     for filing, values in zip(filings, moved, strict=True):
         for name, value in values.items():  # what the ORM would have flushed is now stored
             set_committed_value(filing, name, value)

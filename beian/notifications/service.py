@@ -71,7 +71,9 @@ from beian.notifications.models import (
 from beian.notifications.templates import (
     CHANNELS,
     NotificationError,
+    Rendered,
     TemplateError,
+    check_channel,
     get_template,
     render,
 )
@@ -146,18 +148,34 @@ def enqueue_many(session: Session, notices: list[Notice], *, now: datetime) -> N
     INSERT ... ON CONFLICT (dedup_key) DO NOTHING, so a key queued before — or by a
     concurrent transaction — is left as it is, with no look-up first and no savepoint.
     Every notice is rendered and checked before any row is written."""
-    rows = [_row_of(notice, as_utc(now)) for notice in notices]
+    # A filing's notices share their params and recipient across channels: each text is
+    # rendered, and each recipient hashed, once per batch.
+    rendered: dict[tuple[str, int], Rendered] = {}
+    hashes: dict[str, str] = {}
+    rows = [_row_of(notice, as_utc(now), rendered, hashes) for notice in notices]
     if not rows:
         return
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     session.execute(insert(_OUTBOX).on_conflict_do_nothing(index_elements=["dedup_key"]), rows)
 
 
-def _row_of(notice: Notice, now: datetime) -> dict[str, Any]:
+def _row_of(
+    notice: Notice,
+    now: datetime,
+    rendered_before: dict[tuple[str, int], Rendered],
+    hashes: dict[str, str],
+) -> dict[str, Any]:
     """The outbox row of a notice (every column), rendered now so a bad template fails
     the event. Encrypted columns hold the plain value here: their type encrypts it."""
     channel, recipient, template = notice.channel, notice.recipient, notice.template
-    rendered = render(template, notice.params, channel=channel)
+    # The same params object (alive for the whole batch) renders the same text on every
+    # channel; `check_channel` still refuses a channel the template may not use.
+    key = (template, id(notice.params))
+    rendered = rendered_before.get(key)
+    if rendered is None:
+        rendered = rendered_before[key] = render(template, notice.params, channel=channel)
+    else:
+        check_channel(template, channel)
     dedup_key, filing_id = notice.dedup_key, notice.filing_id
     if not isinstance(dedup_key, str) or not _DEDUP_KEY.fullmatch(dedup_key):
         raise NotificationError(
@@ -176,7 +194,8 @@ def _row_of(notice: Notice, now: datetime) -> dict[str, Any]:
         "dedup_key": dedup_key,
         "channel": channel,
         "recipient_encrypted": recipient,
-        "recipient_hash": keyed_hash(recipient, _RECIPIENT_PURPOSE),
+        "recipient_hash": hashes.get(recipient) or hashes.setdefault(
+            recipient, keyed_hash(recipient, _RECIPIENT_PURPOSE)),
         "template": template,
         "params": notice.params,
         "title": rendered.title,

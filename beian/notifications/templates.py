@@ -175,19 +175,24 @@ def get_template(name: str) -> Template:
         raise TemplateError(f"unknown notification template {name!r}; known: {known}") from None
 
 
+def check_channel(name: str, channel: str) -> None:
+    """Refuse an unknown channel, or one template `name` may not be sent by."""
+    if channel not in CHANNELS:
+        raise TemplateError(
+            f"unknown notification channel {channel!r}; use one of {', '.join(CHANNELS)}"
+        )
+    allowed = get_template(name).allowed
+    if channel not in allowed:
+        raise TemplateError(
+            f"template {name!r} may only be sent by {', '.join(allowed)}, not by {channel!r}"
+        )
+
+
 def render(name: str, params: dict[str, Any], *, channel: str | None = None) -> Rendered:
     """Fill template `name` with `params`; refuse a channel the template may not use."""
     template = get_template(name)
     if channel is not None:
-        if channel not in CHANNELS:
-            raise TemplateError(
-                f"unknown notification channel {channel!r}; use one of {', '.join(CHANNELS)}"
-            )
-        if channel not in template.allowed:
-            raise TemplateError(
-                f"template {name!r} may only be sent by {', '.join(template.allowed)}, "
-                f"not by {channel!r}"
-            )
+        check_channel(name, channel)
     if not isinstance(params, dict):
         raise TemplateError(f"params of template {name!r} must be a dict")
     missing = sorted(template.params - params.keys())
