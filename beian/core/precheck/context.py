@@ -31,9 +31,12 @@ class Context:
     today: date
     config: PrecheckConfig
     # Facts of the checked document that many rules read, worked out once by the engine:
-    # is_individual(doc) and principals(doc).
+    # is_individual(doc), principals(doc), the person_key of each principal's certificate
+    # number (in the same order) and that of the subject's.
     individual: bool | None
     principals: tuple[tuple[str, PrincipalInfo], ...]
+    principal_keys: tuple[str | None, ...]
+    subject_key: str | None
     registry: Registry | None = None
     filing_id: str | None = None
     # Answers already asked of the registry during this check (two rules need the same).

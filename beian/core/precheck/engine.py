@@ -10,7 +10,7 @@ from beian.clock import china_date
 from beian.core.document import FilingDocument, parse_document
 from beian.core.findings import Finding
 from beian.core.precheck.config import PrecheckConfig
-from beian.core.precheck.context import Context, Rule, is_individual, principals
+from beian.core.precheck.context import Context, Rule, is_individual, person_key, principals
 from beian.core.precheck.registry import Registry
 from beian.core.precheck.rules import (
     certificates,
@@ -66,19 +66,27 @@ def precheck(
     """Every finding for a filing document; without a registry, checks run offline."""
     if now.tzinfo is None:
         raise ValueError("now must be an aware datetime")
-    if isinstance(data, FilingDocument):
+    # A JSON object (the usual input) is told first: isinstance against a pydantic model
+    # class goes through its metaclass's __instancecheck__, which costs more.
+    if data.__class__ is not dict and isinstance(data, FilingDocument):
         doc = data
     else:
         parsed, findings = parse_document(data)
         if parsed is None:
             return findings
         doc = parsed
+    both = principals(doc)
     ctx = Context(
         now=now,
         today=_china_date(now),
         config=config or DEFAULT_CONFIG,
         individual=is_individual(doc),
-        principals=principals(doc),
+        principals=both,
+        principal_keys=(
+            person_key(both[0][1].certificate_number),
+            person_key(both[1][1].certificate_number),
+        ),
+        subject_key=person_key(doc.icp_subject.organize_info.certificate_number),
         registry=registry,
         filing_id=filing_id,
     )

@@ -95,7 +95,9 @@ class InMemoryRegistry:
 
     def phone_holders(self, phone: str, *, exclude_filing: str | None) -> set[str]:
         """Certificate numbers (normalised) of the people using this mobile elsewhere."""
-        users = self._phone_index().get(phone, ())
+        users = self._phone_index().get(phone)
+        if users is None:
+            return set()  # the usual case: a number nobody else gives
         return {holder for filing_id, holder in users if filing_id != exclude_filing}
 
     def holder_key(self, certificate_number: str) -> str:
@@ -106,11 +108,14 @@ class InMemoryRegistry:
         self, certificate_type: int, certificate_number: str, *, exclude_filing: str | None
     ) -> SubjectFacts:
         """Province, name, applet count and bureau state of a subject in other live filings."""
+        wanted = (certificate_type, _normal(certificate_number))
+        filing_ids = self._subject_index().get(wanted)
+        if filing_ids is None:
+            return _NO_OTHER_FILINGS  # the usual case: a subject's first filing
         province = name = None
         live = 0
         at_bureau = False
-        wanted = (certificate_type, _normal(certificate_number))
-        for filing_id in self._subject_index().get(wanted, ()):
+        for filing_id in filing_ids:
             if filing_id == exclude_filing:
                 continue
             live += 1
@@ -146,6 +151,10 @@ class InMemoryRegistry:
                 key = (organize.certificate_type, _normal(organize.certificate_number))
                 self._by_subject.setdefault(key, []).append(filing_id)
         return self._by_subject
+
+
+# Facts are frozen, so the answer for a subject without other filings can be shared.
+_NO_OTHER_FILINGS = SubjectFacts()
 
 
 def _normal(number: str | None) -> str:

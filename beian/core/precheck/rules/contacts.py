@@ -11,7 +11,6 @@ from beian.core.precheck.context import (
     PRINCIPAL_LABELS,
     Context,
     filled,
-    person_key,
 )
 
 MOBILE_FORMAT = 1601
@@ -43,7 +42,7 @@ def mobiles(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
     # An individual's two principals are usually one person with one mobile: the registry's
     # verdict on the first is the verdict on the second.
     asked: tuple[str, str, bool] | None = None
-    for path, principal in ctx.principals:
+    for (path, principal), key in zip(ctx.principals, ctx.principal_keys, strict=True):
         mobile, emergency = principal.mobile, principal.emergency_contact
         mobile_ok = mobile is not None and _is_mobile(mobile) is not None
         emergency_ok = emergency is not None and _is_mobile(emergency) is not None
@@ -71,7 +70,6 @@ def mobiles(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
         if not mobile_ok:
             continue
         assert mobile is not None
-        key = person_key(principal.certificate_number)
         if mobile in seen and key is not None and seen[mobile][1] not in (None, key):
             yield Finding(
                 MOBILE_SHARED_IN_FILING,
@@ -117,7 +115,10 @@ def emails(doc: FilingDocument, ctx: Context) -> Iterable[Finding]:
 
 
 def _bad_email(email: str | None) -> bool:
-    return filled(email) and (len(email or "") > 254 or not EMAIL.fullmatch(email or ""))
+    # filled(email), spelled out: the field is text or None.
+    if email is None or not email.strip():
+        return False
+    return len(email) > 254 or EMAIL.fullmatch(email) is None
 
 
 def _email_finding(path: str, email: str | None) -> Finding:

@@ -53,8 +53,7 @@ def _legal_person_problems(doc: FilingDocument, ctx: Context) -> list[Finding]:
     legal = doc.icp_subject.legal_person_info
     legal_key = person_key(legal.certificate_number)
     legal_reported = False
-    for path, principal in ctx.principals:
-        key = person_key(principal.certificate_number)
+    for (path, principal), key in zip(ctx.principals, ctx.principal_keys, strict=True):
         has_letter = filled(principal.authorization_letter)
         if not (has_letter or (legal_key is not None and key is not None and legal_key != key)):
             continue
@@ -87,10 +86,10 @@ def individual_documents(doc: FilingDocument, ctx: Context) -> Iterable[Finding]
     """An individual: residence permit when not native; the subject certificate is the ID."""
     if ctx.individual is not True:
         return ()
-    return _individual_problems(doc)
+    return _individual_problems(doc, ctx)
 
 
-def _individual_problems(doc: FilingDocument) -> list[Finding]:
+def _individual_problems(doc: FilingDocument, ctx: Context) -> list[Finding]:
     found: list[Finding] = []
     subject = doc.icp_subject
     principal = subject.principal_info
@@ -127,8 +126,7 @@ def _individual_problems(doc: FilingDocument) -> list[Finding]:
                 "个人备案时，主体证件就是负责人本人的证件：请填写相同的证件类型",
             )
         )
-    organize_key = person_key(organize.certificate_number)
-    principal_key = person_key(principal.certificate_number)
+    organize_key, principal_key = ctx.subject_key, ctx.principal_keys[0]
     if organize_key and principal_key and organize_key != principal_key:
         found.append(
             Finding(

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from beian.core.document import FilingDocument
 from beian.core.findings import Finding
-from beian.core.precheck.context import Context, filled, person_key
+from beian.core.precheck.context import Context, filled
 from beian.core.precheck.registry import SubjectFacts
 
 PROVINCE_CHANGED = 2401
@@ -24,14 +24,13 @@ def individual_principal(doc: FilingDocument, ctx: Context) -> Iterable[Finding]
     """An individual is their own subject principal and their applet's principal."""
     if ctx.individual is not True:
         return ()  # decided before a generator is made
-    return _individual_principal_problems(doc)
+    return _individual_principal_problems(doc, ctx)
 
 
-def _individual_principal_problems(doc: FilingDocument) -> list[Finding]:
+def _individual_principal_problems(doc: FilingDocument, ctx: Context) -> list[Finding]:
     found: list[Finding] = []
     subject = doc.icp_subject
     principal = subject.principal_info
-    applet_principal = doc.icp_applets.principal_info
     if (
         filled(subject.base_info.name)
         and filled(principal.name)
@@ -45,8 +44,7 @@ def _individual_principal_problems(doc: FilingDocument) -> list[Finding]:
                 "请把主办单位名称填写为与主体负责人证件一致的姓名",
             )
         )
-    subject_key = person_key(principal.certificate_number)
-    applet_key = person_key(applet_principal.certificate_number)
+    subject_key, applet_key = ctx.principal_keys
     if subject_key and applet_key and subject_key != applet_key:
         found.append(
             Finding(
@@ -120,8 +118,7 @@ def subject_limits(doc: FilingDocument, ctx: Context) -> list[Finding]:
 
 
 def _facts(doc: FilingDocument, ctx: Context) -> SubjectFacts | None:
-    organize = doc.icp_subject.organize_info
-    number = person_key(organize.certificate_number)
-    if organize.certificate_type is None or number is None:
+    certificate_type = doc.icp_subject.organize_info.certificate_type
+    if certificate_type is None or ctx.subject_key is None:
         return None
-    return ctx.subject_facts(organize.certificate_type, number)
+    return ctx.subject_facts(certificate_type, ctx.subject_key)

@@ -174,28 +174,36 @@ def individual_applet_name(doc: FilingDocument, ctx: Context) -> Iterable[Findin
     return _individual_name_problems(name)
 
 
-def _individual_name_problems(name: str) -> Iterator[Finding]:
+def _individual_name_problems(name: str) -> list[Finding]:
+    found: list[Finding] = []
     folded = normalise(name)
     if folded and folded.isascii() and folded.isalnum():
-        yield Finding(
-            NAME_ONLY_LATIN,
-            APPLET_NAME,
-            "个人小程序名称不能只由字母或数字组成",
-            "请在微信公众平台把小程序名称改为包含中文、能体现服务内容的名称后再备案",
+        found.append(
+            Finding(
+                NAME_ONLY_LATIN,
+                APPLET_NAME,
+                "个人小程序名称不能只由字母或数字组成",
+                "请在微信公众平台把小程序名称改为包含中文、能体现服务内容的名称后再备案",
+            )
         )
     if folded.startswith(NATIONAL_PREFIXES):
         prefix = next(p for p in NATIONAL_PREFIXES if folded.startswith(p))
-        yield Finding(
-            NAME_NATIONAL_PREFIX,
-            APPLET_NAME,
-            f"个人小程序名称不能以「{prefix}」开头",
-            "请修改小程序名称，去掉“中国”“中华”“国家”等字样",
+        found.append(
+            Finding(
+                NAME_NATIONAL_PREFIX,
+                APPLET_NAME,
+                f"个人小程序名称不能以「{prefix}」开头",
+                "请修改小程序名称，去掉“中国”“中华”“国家”等字样",
+            )
         )
-    found = find_words(name, word_list("individual_name_words"))
-    if found:
-        yield Finding(
-            NAME_IMPLIES_ORGANISATION,
-            APPLET_NAME,
-            f"个人小程序名称含有「{'、'.join(found)}」，像是企业、特定行业或官方机构",
-            "个人主体的小程序名称不能体现企业、行业或官方性质：请修改名称，或以相应单位主体备案",
+    words = find_words(name, word_list("individual_name_words"))
+    if words:
+        found.append(
+            Finding(
+                NAME_IMPLIES_ORGANISATION,
+                APPLET_NAME,
+                f"个人小程序名称含有「{'、'.join(words)}」，像是企业、特定行业或官方机构",
+                "个人主体的小程序名称不能体现企业、行业或官方性质：请修改名称，或以相应单位主体备案",
+            )
         )
+    return found
