@@ -8,6 +8,10 @@ of a batch that failed, run each in its own savepoint, so a failing handler is r
 later with backoff while the others commit. A worker killed mid-batch leaves every row
 of the batch to be claimed again.
 
+The in-site messages (and local texts) a batch queues are delivered in the batch's own
+transaction (`deliver_in_place`): no other worker can see those rows before the commit,
+so they need no lease; the outbox delivers the rest, and these too if that step fails.
+
 Audit entries of a batch are appended just before it commits (`audit.appended_last`):
 the chain's lock is held from the append to the commit, so two workers firing a surge
 queue on it only for that moment, not for the whole batch.
@@ -29,7 +33,7 @@ from beian.clock import Clock
 from beian.crypto.redact import redact
 from beian.db import transaction
 from beian.notifications.channels import Channels
-from beian.notifications.service import deliver_due
+from beian.notifications.service import deliver_due, deliver_in_place, queued_here
 from beian.testing import faults
 from beian.timers.models import Timer
 from beian.timers.service import batch_handler_for, claim_due, handler_for, mark_fired
@@ -66,12 +70,21 @@ def load_task_modules() -> None:
 
 
 def fire_due_timers(
-    sessions: sessionmaker[Session], clock: Clock, *, batch: int = BATCH
+    sessions: sessionmaker[Session],
+    clock: Clock,
+    *,
+    batch: int = BATCH,
+    channels: Channels | None = None,
 ) -> WorkerStats:
-    """Run one batch of due timers."""
+    """Run one batch of due timers; with `channels`, the in-site messages they queue are
+    delivered in the same transaction (`deliver_in_place`), the rest by the outbox."""
     stats = WorkerStats()
     now = clock.now()
-    with transaction(sessions) as session, audit.appended_last(session):
+    with (
+        transaction(sessions) as session,
+        audit.appended_last(session),
+        queued_here(session) as queued,
+    ):
         by_kind: dict[str, list[Timer]] = {}
         for timer in claim_due(session, now=now, limit=batch):
             by_kind.setdefault(timer.kind, []).append(timer)
@@ -84,6 +97,9 @@ def fire_due_timers(
                     stats.timers_fired += 1
                 else:
                     stats.timers_failed += 1
+        if channels is not None and queued:
+            in_place = deliver_in_place(session, channels=channels, queued=queued, now=now)
+            stats.messages = {"delivered": in_place} if in_place else {}
     faults.point("timers_committed")
     return stats
 
@@ -136,14 +152,15 @@ def run_once(
     """Fire due timers and deliver due messages until nothing more is due right now."""
     total = WorkerStats()
     while True:
-        stats = fire_due_timers(sessions, clock, batch=batch)
-        delivered = deliver_due(sessions, clock=clock, channels=channels, limit=batch)
-        stats.messages = _as_counts(delivered)
+        stats = fire_due_timers(sessions, clock, batch=batch, channels=channels)
+        delivered = _as_counts(deliver_due(sessions, clock=clock, channels=channels,
+                                           limit=batch))
         total.timers_fired += stats.timers_fired
         total.timers_failed += stats.timers_failed
-        for key, value in stats.messages.items():
-            total.messages[key] = total.messages.get(key, 0) + value
-        if stats.timers_fired < batch and sum(stats.messages.values()) < batch:
+        for counts in (stats.messages, delivered):
+            for key, value in counts.items():
+                total.messages[key] = total.messages.get(key, 0) + value
+        if stats.timers_fired < batch and sum(delivered.values()) < batch:
             return total
 
 

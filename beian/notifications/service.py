@@ -31,6 +31,8 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -88,6 +90,7 @@ _OUTBOX = cast(Table, OutboxMessage.__table__)
 # The keyed-hash purpose of OutboxMessage.recipient (see its `hashed` declaration).
 _RECIPIENT = cast(Any, inspect(OutboxMessage).all_orm_descriptors["recipient"])
 _RECIPIENT_PURPOSE = _RECIPIENT.info["hashed"][2]
+_QUEUED_HERE = "beian.notifications.queued_here"
 _SWITCHED_OFF = {"template": "template messages are off: BEIAN_WEBHOOK_URL is not set"}
 
 
@@ -157,6 +160,63 @@ def enqueue_many(session: Session, notices: list[Notice], *, now: datetime) -> N
         return
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     session.execute(insert(_OUTBOX).on_conflict_do_nothing(index_elements=["dedup_key"]), rows)
+    queued = session.info.get(_QUEUED_HERE)
+    if queued is not None:
+        queued.extend((row["channel"], row["dedup_key"]) for row in rows)
+
+
+@contextmanager
+def queued_here(session: Session) -> Iterator[list[tuple[str, str]]]:
+    """Collect (channel, dedup key) of every notice queued in the session meanwhile."""
+    queued: list[tuple[str, str]] = []
+    session.info[_QUEUED_HERE] = queued
+    try:
+        yield queued
+    finally:
+        session.info.pop(_QUEUED_HERE, None)
+
+
+def deliver_in_place(
+    session: Session, *, channels: Channels, queued: list[tuple[str, str]], now: datetime
+) -> int:
+    """Deliver the in-database notices this transaction queued, in this transaction.
+
+    Rows the caller's transaction wrote are seen by no other worker before it commits, so
+    there is nothing to lease: the inbox row and the delivered mark commit with the event,
+    exactly once, without the claim, lease and reclaim that `deliver_due` needs. Used by
+    the worker for deadline surges. If it fails, only this step is rolled back: the rows
+    stay pending and `deliver_due` delivers them. Returns how many were delivered.
+    """
+    keys = [key for name, key in queued if _in_database(channels, name)]
+    if not keys:
+        return 0
+    query = (
+        select(OutboxMessage)
+        .where(OutboxMessage.dedup_key.in_(keys), OutboxMessage.status == PENDING,
+               OutboxMessage.claim_token.is_(None))
+        .order_by(OutboxMessage.id)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        # A key queued before by another transaction may be in another worker's hands.
+        query = query.with_for_update(skip_locked=True)
+    delivered = 0
+    try:
+        with session.begin_nested():
+            rows = list(session.scalars(query))
+            for name in sorted({row.channel for row in rows}):
+                channel = channels.get(name)
+                assert channel is not None
+                envelopes = [_envelope(row) for row in rows if row.channel == name]
+                external_ids = _deliver_many(channel, envelopes, session, now)
+                _mark_all_delivered(session, envelopes, external_ids, now)
+                delivered += len(envelopes)
+    except Exception as error:  # left to deliver_due, which retries and counts attempts
+        log.info("in-place delivery of %s notices failed (%s); left to the outbox",
+                 len(keys), type(error).__name__)
+        return 0
+    for row in rows:  # loaded before the UPDATE: read again if anyone asks
+        session.expire(row)
+    return delivered
 
 
 def _row_of(
@@ -335,7 +395,7 @@ def deliver_due(
     together: list[_Claim] = []
     alone: list[_Claim] = []
     for item in claims:  # partitioned in one pass: comparing claims would cost n² here
-        (together if _in_database(channels, item) else alone).append(item)
+        (together if _in_database(channels, item.envelope.channel) else alone).append(item)
     if len(together) > 1:
         alone += _deliver_together(sessions, clock, channels, together, stats)
     else:
@@ -445,8 +505,8 @@ def _charge_attempts(sessions: sessionmaker[Session], items: list[_Claim]) -> li
     return [item for item in items if item.envelope.id in held]
 
 
-def _in_database(channels: Channels, item: _Claim) -> bool:
-    channel = channels.get(item.envelope.channel)
+def _in_database(channels: Channels, name: str) -> bool:
+    channel = channels.get(name)
     return channel is not None and channel.in_database
 
 

@@ -88,12 +88,14 @@ class View:
     codes: list[Code] = field(default_factory=list)
 
 
-def cases(groups: list[str], face_task_id: str, offset: int) -> list[Case]:
-    """Documents from the benchmark corpus (valid, mutually distinct), one per role."""
-    return [
-        Case(i, group, corpus.document(offset + i, face_task_id=face_task_id))
-        for i, group in enumerate(groups)
-    ]
+def cases(groups: list[str], face_tasks: Callable[[str], str], offset: int) -> list[Case]:
+    """Documents from the benchmark corpus (valid, mutually distinct), one per role, each
+    naming a passed face task of its applet principal (`face_tasks(name)` gives one)."""
+    made = []
+    for i, group in enumerate(groups):
+        name = corpus.document(offset + i)["icp_applets"]["principal_info"]["name"]
+        made.append(Case(i, group, corpus.document(offset + i, face_task_id=face_tasks(name))))
+    return made
 
 
 def views(sessions: sessionmaker[Session], all_cases: list[Case]) -> dict[int, View]:

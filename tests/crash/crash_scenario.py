@@ -165,18 +165,24 @@ class CrashRun:
             creating.append(beian(self.env, *args, *(["--province", province] if province else [])))
         for process in creating:
             assert finish(process, "beian users create")
-        with transaction(self.sessions) as session:
-            task = facecheck.create_task(
-                session, applicant_key=driver.APPLICANT, principal_name="李雨桐",
-                now=self.clock.now(),
-            )
-            facecheck.record_result(
-                session, task_id=task.id, now=self.clock.now(), verdict="pass", report={}
-            )
-            face_task_id = task.id
         groups = list(self.budget.groups)
         self.rng.shuffle(groups)
-        self.cases = driver.cases(groups, face_task_id, self.budget.corpus_offset)
+        self.cases = driver.cases(groups, self._passed_face_task, self.budget.corpus_offset)
+
+    def _passed_face_task(self, principal_name: str) -> str:
+        """A passed face check of this principal (one per person, made when first asked)."""
+        tasks = self.__dict__.setdefault("_face_tasks", {})
+        if principal_name not in tasks:
+            with transaction(self.sessions) as session:
+                task = facecheck.create_task(
+                    session, applicant_key=driver.APPLICANT, principal_name=principal_name,
+                    now=self.clock.now(),
+                )
+                facecheck.record_result(
+                    session, task_id=task.id, now=self.clock.now(), verdict="pass", report={}
+                )
+                tasks[principal_name] = task.id
+        return str(tasks[principal_name])
 
     # --- stages -----------------------------------------------------------------------
 
