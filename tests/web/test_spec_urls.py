@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from fastapi.routing import APIRoute
 
 from beian.config import Settings
@@ -44,11 +43,6 @@ def url_parameters(app) -> dict[str, set[str]]:
     return found
 
 
-# Known breach, listed in docs/SPEC_COVERAGE.md under "Product bugs found"; its own
-# xfail test below fails loudly once it is fixed, and then this exemption goes.
-KNOWN_BREACH = "/admin/outbox/sms"
-
-
 def personal_url_parameters(sessions, clock, tmp_path) -> dict[str, list[str]]:
     app = create_app(Settings(storage_dir=tmp_path), sessions=sessions, clock=clock,
                      password_hasher=FAST_HASHER)
@@ -61,14 +55,4 @@ def personal_url_parameters(sessions, clock, tmp_path) -> dict[str, list[str]]:
 
 
 def test_no_route_takes_personal_data_in_its_url(sessions, clock, tmp_path):
-    leaks = personal_url_parameters(sessions, clock, tmp_path)
-    leaks.pop(KNOWN_BREACH, None)
-    assert leaks == {}
-
-
-@pytest.mark.xfail(strict=True, reason=(
-    "product bug: the operator's local SMS box filters by ?phone= in the query string "
-    "(beian/web/admin_outbox.py local_sms_page), so a phone number lands in the URL"))
-def test_the_local_sms_box_takes_no_phone_in_its_url(sessions, clock, tmp_path):
-    leaks = personal_url_parameters(sessions, clock, tmp_path)
-    assert KNOWN_BREACH not in leaks
+    assert personal_url_parameters(sessions, clock, tmp_path) == {}
