@@ -27,6 +27,9 @@ from beian.worker import load_task_modules, run_once
 APPLICANT = "applicant-1"
 PLATFORM = "platform-reviewer"
 BUREAU = "bureau-reviewer"
+COMMENT = "icp_applets.base_info.comment"
+# A comment every rule accepts, different from the example's.
+A_GOOD_COMMENT = "提供中小学数学和英语的在线直播课程、课后练习与学习进度查询服务。"
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "education-enterprise.json"
 
 
@@ -211,6 +214,16 @@ def verify_all(world: World, document: dict[str, Any], filing_id: str) -> None:
             world.enter_code(mobile, number, world.latest_code(mobile))
         except CodeRejected:
             continue  # that phone's challenge was already verified (shared phone)
+
+
+def bureau_rejected(world: World, document: dict[str, Any]) -> str:
+    """A verified filing the bureau rejected (its approval document had expired)."""
+    filing_id = platform_approved(world, document)
+    verify_all(world, document, filing_id)
+    world.claim(filing_id, "bureau")
+    world.reject(filing_id, {"field": "icp_applets.base_info.nrlx_details",
+                             "error": "审批文件过期"}, stage="bureau")
+    return filing_id
 
 
 def filed(world: World, document: dict[str, Any]) -> str:

@@ -24,8 +24,11 @@ from beian.filings.errors import (
 from beian.provinces.service import set_province_rules
 from beian.timers import service as timers
 from tests.journey import (
+    A_GOOD_COMMENT,
     APPLICANT,
+    COMMENT,
     PLATFORM,
+    bureau_rejected,
     filed,
     on_a_friday,
     platform_approved,
@@ -34,9 +37,7 @@ from tests.journey import (
     verify_all,
 )
 
-COMMENT = "icp_applets.base_info.comment"
 FACE_TASK = "icp_applets.principal_info.verify_task_id"
-A_GOOD_COMMENT = "提供中小学数学和英语的在线直播课程、课后练习与学习进度查询服务。"
 
 
 def test_the_example_document_passes_the_precheck(world, document):
@@ -257,11 +258,7 @@ def test_a_bureau_reviewer_sees_only_their_province(world, document):
 
 
 def test_bureau_rejection_and_resubmission_go_through_the_platform_again(world, document):
-    filing_id = platform_approved(world, document)
-    verify_all(world, document, filing_id)
-    world.claim(filing_id, "bureau")
-    world.reject(filing_id, {"field": "icp_applets.base_info.nrlx_details",
-                             "error": "审批文件过期"}, stage="bureau")
+    filing_id = bureau_rejected(world, document)
     assert world.filing(filing_id).status == Status.BUREAU_REJECTED
     world.applicant_does("resubmit", filing_id)
     assert world.filing(filing_id).status == Status.PLATFORM_REVIEW

@@ -8,6 +8,8 @@ from datetime import datetime
 from beian.clock import CHINA_TZ
 from beian.core.workflow import SMS_VERIFY_STATUS, Status
 from tests.journey import (
+    A_GOOD_COMMENT,
+    COMMENT,
     PLATFORM,
     filed,
     platform_approved,
@@ -15,9 +17,6 @@ from tests.journey import (
     submitted,
     verify_all,
 )
-
-COMMENT = "icp_applets.base_info.comment"
-A_GOOD_COMMENT = "提供中小学数学和英语的在线直播课程、课后练习与学习进度查询服务。"
 
 
 def test_bureau_review_is_due_after_20_working_days(world, document):

@@ -14,7 +14,10 @@ import pytest
 from beian.core.workflow import Status
 from beian.filings.errors import CodeRejected
 from tests.journey import (
+    A_GOOD_COMMENT,
     APPLICANT,
+    COMMENT,
+    bureau_rejected,
     filed,
     platform_approved,
     principal,
@@ -22,8 +25,6 @@ from tests.journey import (
     verify_all,
 )
 
-COMMENT = "icp_applets.base_info.comment"
-A_GOOD_COMMENT = "提供中小学数学和英语的在线直播课程、课后练习与学习进度查询服务。"
 REASON = {"field": COMMENT, "error": "未说明服务", "suggest": "写明课程内容"}
 
 
@@ -54,25 +55,13 @@ def test_a_platform_rejection_reaches_the_applicant_by_inbox_and_template(world,
     assert to_applicant(world, filing_id, "platform_rejected") == 2
 
 
-def test_the_bureau_result_goes_by_inbox_template_and_sms(world, document):
-    filing_id = filed(world, document)
-    assert channels(world, filing_id, "bureau_approved") == {"inbox": 1, "template": 1, "sms": 1}
+@pytest.mark.parametrize(("reach", "template"), [(filed, "bureau_approved"),
+                                                 (bureau_rejected, "bureau_rejected")])
+def test_the_bureau_result_goes_by_inbox_template_and_sms(world, document, reach, template):
+    filing_id = reach(world, document)
+    assert channels(world, filing_id, template) == {"inbox": 1, "template": 1, "sms": 1}
     mobile, _ = principal(document)
-    assert world.outbox_count(filing_id=filing_id, template="bureau_approved",
-                              recipient=mobile) == 1
-
-
-def test_a_bureau_rejection_goes_by_inbox_template_and_sms(world, document):
-    filing_id = platform_approved(world, document)
-    verify_all(world, document, filing_id)
-    world.claim(filing_id, "bureau")
-    world.reject(filing_id, {"field": "icp_applets.base_info.nrlx_details",
-                             "error": "审批文件过期"}, stage="bureau")
-    assert world.filing(filing_id).status == Status.BUREAU_REJECTED
-    assert channels(world, filing_id, "bureau_rejected") == {"inbox": 1, "template": 1, "sms": 1}
-    mobile, _ = principal(document)
-    assert world.outbox_count(filing_id=filing_id, template="bureau_rejected",
-                              recipient=mobile) == 1
+    assert world.outbox_count(filing_id=filing_id, template=template, recipient=mobile) == 1
 
 
 def test_a_withdrawal_is_confirmed_to_the_applicant(world, document):
