@@ -7,11 +7,12 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 from argon2 import PasswordHasher
@@ -32,11 +33,13 @@ class Server:
 
     base_url: str
     pid: int
-    face_task_id: str
+    face_task_id: str  # the task of the enterprise documents' applet principal
+    face_tasks: dict[str, str]  # applet principal's name -> a passed task of theirs
 
 
-def prepare(url: str) -> str:
-    """An applicant account and a passed face check; returns the face task's id."""
+def prepare(url: str) -> dict[str, str]:
+    """An applicant account and a passed face check for each applet principal the corpus
+    names (the pre-check refuses a task that checked someone else); name -> task id."""
     engine = make_engine(url)
     sessions = make_sessionmaker(engine)
     now = datetime.now(UTC)  # the server runs on the system clock
@@ -44,11 +47,14 @@ def prepare(url: str) -> str:
         with transaction(sessions) as session:
             create_user(session, username=USERNAME, password=PASSWORD, role="applicant",
                         now=now, hasher=PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
-            task = facecheck.create_task(session, applicant_key=USERNAME,
-                                         principal_name="李雨桐", now=now)
-            facecheck.record_result(session, task_id=task.id, now=now, verdict="pass",
-                                    report={})
-            return task.id
+            tasks = {}
+            for name in _principals():
+                task = facecheck.create_task(session, applicant_key=USERNAME,
+                                             principal_name=name, now=now)
+                facecheck.record_result(session, task_id=task.id, now=now, verdict="pass",
+                                        report={})
+                tasks[name] = task.id
+            return tasks
     finally:
         engine.dispose()
 
@@ -56,7 +62,7 @@ def prepare(url: str) -> str:
 @contextmanager
 def serving(url: str, factory: str = "bench.server:app") -> Iterator[Server]:
     """Run uvicorn with this app factory on a free loopback port until the block ends."""
-    face_task_id = prepare(url) if factory.endswith(":app") else ""
+    tasks = prepare(url) if factory.endswith(":app") else {}
     port = _free_port()
     env = os.environ | {"BEIAN_DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
@@ -67,7 +73,7 @@ def serving(url: str, factory: str = "bench.server:app") -> Iterator[Server]:
     base_url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(base_url, process)
-        yield Server(base_url, process.pid, face_task_id)
+        yield Server(base_url, process.pid, tasks.get(_principal(corpus.document(0)), ""), tasks)
     finally:
         process.terminate()
         try:
@@ -84,9 +90,12 @@ def login(client: httpx.Client) -> None:
     client.headers["Authorization"] = f"Bearer {response.json()['access_token']}"
 
 
-def file_one(client: httpx.Client, i: int, face_task_id: str) -> None:
-    """Create and submit corpus document i through the filing API (createFiling, submitFiling)."""
-    created = client.post("/api/v1/filings", json=corpus.document(i, face_task_id=face_task_id))
+def file_one(client: httpx.Client, i: int, face_task_id: str | Mapping[str, str]) -> None:
+    """Create and submit corpus document i through the filing API (createFiling, submitFiling).
+
+    `face_task_id`: one task for every document, or Server.face_tasks to give each
+    document its own principal's task."""
+    created = client.post("/api/v1/filings", json=_document(i, face_task_id))
     if created.status_code != 201:
         raise RuntimeError(f"createFiling answered {created.status_code}: {created.text[:500]}")
     filing_id = created.json()["id"]
@@ -96,11 +105,26 @@ def file_one(client: httpx.Client, i: int, face_task_id: str) -> None:
                            f"{submitted.text[:500]}")
 
 
-def raw_one(client: httpx.Client, i: int, face_task_id: str) -> None:
+def raw_one(client: httpx.Client, i: int, face_task_id: str | Mapping[str, str]) -> None:
     """The floor: store the same document raw, then mark it submitted."""
-    created = client.post("/api/bench/raw", json=corpus.document(i, face_task_id=face_task_id))
+    created = client.post("/api/bench/raw", json=_document(i, face_task_id))
     created.raise_for_status()
     client.post(f"/api/bench/raw/{created.json()['id']}/submit").raise_for_status()
+
+
+def _document(i: int, face_task_id: str | Mapping[str, str]) -> dict[str, Any]:
+    if isinstance(face_task_id, str):
+        return corpus.document(i, face_task_id=face_task_id)
+    return corpus.document(i, face_task_id=face_task_id[_principal(corpus.document(i))])
+
+
+def _principal(document: dict[str, Any]) -> str:
+    return str(document["icp_applets"]["principal_info"]["name"])
+
+
+def _principals() -> list[str]:
+    """The applet principals of the corpus (enterprise and individual documents alternate)."""
+    return sorted({_principal(corpus.document(i)) for i in range(2)})
 
 
 def rss_mb(pid: int) -> tuple[float, float]:

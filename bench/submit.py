@@ -38,7 +38,7 @@ def measure(url: str, count: int, label: str) -> Result:
     """Time `count` filings through the API and `count` raw stores, taking turns in batches."""
     with serving(url) as server, httpx.Client(base_url=server.base_url, timeout=60) as client:
         login(client)
-        task = server.face_task_id
+        task = server.face_tasks  # each document names its principal's face task
         for i in range(WARM_UP):
             file_one(client, 10_000_000 + i, task)
             raw_one(client, 10_000_000 + i, task)

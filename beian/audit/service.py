@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, select, text
+from sqlalchemy import Engine, Table, bindparam, select, text
 from sqlalchemy.orm import Session
 
 from beian.audit.models import AuditEntry
@@ -32,6 +33,22 @@ _LOCK_KEY = 0x6265_6961_6E
 _AUDIT = cast(Table, AuditEntry.__table__)
 # session.info key of the entries a deferring transaction has recorded but not appended.
 _DEFERRED = "beian.audit.deferred"
+_COLUMNS = ("seq", "at", "actor", "action", "target_type", "target_id", "detail", "prev_hash",
+            "hash")
+_HEAD = select(_AUDIT.c.seq, _AUDIT.c.hash).order_by(_AUDIT.c.seq.desc()).limit(1)
+# Insert one entry only if the chain's head is still the one it was chained after: the
+# head this process last saw, tried before reading the head again (see _append).
+_INSERT_AFTER = _AUDIT.insert().from_select(
+    list(_COLUMNS),
+    select(*(bindparam(name, type_=_AUDIT.c[name].type) for name in _COLUMNS)).where(
+        select(_AUDIT.c.hash).order_by(_AUDIT.c.seq.desc()).limit(1).scalar_subquery()
+        == bindparam("expected_head", type_=_AUDIT.c.hash.type)
+    ),
+).returning(_AUDIT.c.seq)  # (the driver's rowcount is not reliable for INSERT ... SELECT)
+# The head each engine last appended, as (seq, hash): only a guess, checked by the guarded
+# insert under the lock, so another process's appends or a rolled-back one of ours cost
+# the read it saves, never a fork.
+_last_head: weakref.WeakKeyDictionary[Engine, tuple[int, str]] = weakref.WeakKeyDictionary()
 
 
 def record(
@@ -113,15 +130,39 @@ def savepoint(session: Session) -> Iterator[None]:
 
 
 def _append(session: Session, entries: list[AuditEntry]) -> None:
-    """Chain `entries` after the head under the lock and insert them in one statement."""
+    """Chain `entries` after the head under the lock and insert them.
+
+    The head is usually the one this process appended last. The first entry is chained
+    after that head and inserted only if it still is the head (one statement instead of a
+    read and an insert); otherwise the head is read and the entries chained after it.
+    """
     if not entries:
         return
-    if session.get_bind().dialect.name == "postgresql":
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
-    head = session.execute(
-        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
-    ).first()
-    seq, previous = (head.seq, head.hash) if head else (0, GENESIS)
+    engine = bind.engine
+    guess = _last_head.get(engine)
+    rows: list[dict[str, Any]] = []
+    if guess is not None:
+        rows = _chain(entries[:1], *guess)
+        inserted = session.execute(_INSERT_AFTER, {**rows[0], "expected_head": guess[1]})
+        if inserted.first() is None:
+            rows = []  # the head moved on: read it
+    if rows:
+        rows += _chain(entries[1:], rows[0]["seq"], rows[0]["hash"])
+        rest = rows[1:]
+    else:
+        head = session.execute(_HEAD).first()
+        rows = rest = _chain(entries, *((head.seq, head.hash) if head else (0, GENESIS)))
+    if rest:
+        # Plain rows, not the ORM's unit of work: nothing reads the new ids back.
+        session.execute(_AUDIT.insert(), rest)
+    _last_head[engine] = (rows[-1]["seq"], rows[-1]["hash"])
+
+
+def _chain(entries: list[AuditEntry], seq: int, previous: str) -> list[dict[str, Any]]:
+    """Give `entries` their places after (seq, previous); returns their rows."""
     rows = []
     for entry in entries:
         seq += 1
@@ -130,8 +171,7 @@ def _append(session: Session, entries: list[AuditEntry]) -> None:
         rows.append({"seq": seq, "at": entry.at, "actor": entry.actor, "action": entry.action,
                      "target_type": entry.target_type, "target_id": entry.target_id,
                      "detail": entry.detail, "prev_hash": entry.prev_hash, "hash": entry.hash})
-    # Plain rows, not the ORM's unit of work: nothing reads the new ids back.
-    session.execute(_AUDIT.insert(), rows)
+    return rows
 
 
 def entry_hash(entry: AuditEntry) -> str:

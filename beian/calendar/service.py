@@ -21,9 +21,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, object_session
 
 from beian.calendar.models import CalendarEntry
 from beian.core.workdays import CalendarDay, WorkCalendar, official_calendar
@@ -112,8 +113,32 @@ _STORED_DAYS = select(CalendarEntry.day, CalendarEntry.is_workday, CalendarEntry
 )
 # The last calendar built, under the stored days it was built from. Laying the stored days
 # over the official ones copies thousands of days; the stored days themselves are few and
-# are read every time, so an edit by any process (web, worker, CLI) is seen at once.
+# are read in every transaction that needs them, so an edit by any process (web, worker,
+# CLI) is seen at once.
 _last_built: tuple[tuple[tuple[date, bool, str], ...], WorkCalendar] | None = None
+# session.info key of stored days read ahead in the session's current transaction:
+# (that transaction, the days). A statement that reads other things anyway can read them
+# too (beian.filings.registry, before a move) and spare load_calendar a statement.
+_READ_AHEAD = "beian.calendar.read_ahead"
+
+StoredDay = tuple[date, bool, str]
+
+
+def remember_stored_days(session: Session, days: Iterable[StoredDay]) -> None:
+    """Keep the stored days (day, is_workday, name) just read in `session`'s transaction,
+    for load_calendar later in the same transaction."""
+    session.info[_READ_AHEAD] = (session.get_transaction(), tuple(sorted(days)))
+
+
+def _forget_read_ahead(mapper: Any, connection: Any, entry: CalendarEntry) -> None:
+    """A stored day is being written: what was read ahead no longer holds."""
+    session = object_session(entry)
+    if session is not None:
+        session.info.pop(_READ_AHEAD, None)
+
+
+for _change in ("after_insert", "after_update", "after_delete"):
+    event.listen(CalendarEntry, _change, _forget_read_ahead)
 
 
 def load_calendar(session: Session) -> WorkCalendar:
@@ -123,11 +148,15 @@ def load_calendar(session: Session) -> WorkCalendar:
         isinstance(row, CalendarEntry) for row in (*session.new, *session.dirty, *session.deleted)
     ):
         session.flush()  # this session's own unflushed edits count
-    # Nothing else pending can change the stored days: no need to flush it for this read.
-    with session.no_autoflush:
-        stored = tuple(
-            (day, is_workday, name) for day, is_workday, name in session.execute(_STORED_DAYS)
-        )
+    ahead = session.info.get(_READ_AHEAD)
+    if ahead is not None and ahead[0] is session.get_transaction() and ahead[0] is not None:
+        stored: tuple[StoredDay, ...] = ahead[1]
+    else:
+        # Nothing else pending can change the stored days: no need to flush it for this read.
+        with session.no_autoflush:
+            stored = tuple(
+                (day, is_workday, name) for day, is_workday, name in session.execute(_STORED_DAYS)
+            )
     built = _last_built
     if built is not None and built[0] == stored:
         return built[1]  # WorkCalendar has no mutating methods: sharing it is safe

@@ -12,7 +12,6 @@ file, which lets storage tell encrypted files from files written before encrypti
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import os
 import re
@@ -106,7 +105,8 @@ def keyed_hash(value: str, purpose: str, ring: KeyRing | None = None) -> str:
     if not isinstance(value, str):
         raise TypeError(f"keyed_hash takes text, got {type(value).__name__}")
     message = f"{purpose}\x00{normalise(value, purpose)}".encode()
-    return hmac.new((ring or current_ring()).hash_key, message, hashlib.sha256).hexdigest()
+    # The one-shot form: the same digest as hmac.new(...).hexdigest(), without the objects.
+    return hmac.digest((ring or current_ring()).hash_key, message, "sha256").hex()
 
 
 @lru_cache(maxsize=16)

@@ -190,10 +190,27 @@ def _check_id(key_id: str, what: str) -> None:
 # --- the ring in use ---------------------------------------------------------------------
 
 _lock = threading.Lock()
-_cache: tuple[tuple[str, ...], KeyRing] | None = None
+_cache: tuple[tuple[object, ...], KeyRing] | None = None
 _override: KeyRing | None = None
 _warned = False
 _SETTINGS = ("BEIAN_DATA_KEYS", "BEIAN_DATA_KEY_FILE", "BEIAN_HASH_KEY", "BEIAN_ENV")
+# The settings as os.environ stores them (CPython keeps the raw values in `_data`, keyed by
+# the encoded names): reading them there skips encoding four names and decoding four
+# values on every encryption. os.environ.get is the fallback where that is not so, or when
+# os.environ was replaced by another mapping.
+_ENVIRON = os.environ
+_RAW_ENVIRON: dict[object, object] | None = getattr(os.environ, "_data", None)
+_RAW_SETTINGS: tuple[object, ...] = tuple(
+    getattr(os.environ, "encodekey", lambda name: name)(name) for name in _SETTINGS
+)
+
+
+def _fingerprint() -> tuple[object, ...]:
+    """The raw values of the key settings: equal tuples mean an unchanged ring."""
+    raw = _RAW_ENVIRON
+    if raw is not None and os.environ is _ENVIRON:
+        return tuple(map(raw.get, _RAW_SETTINGS))
+    return tuple(os.environ.get(name, "") for name in _SETTINGS)
 
 
 def current_ring() -> KeyRing:
@@ -202,7 +219,7 @@ def current_ring() -> KeyRing:
     if _override is not None:
         return _override
     # Re-read when a setting changes, so a test or a re-configured process sees it.
-    fingerprint = tuple(os.environ.get(name, "") for name in _SETTINGS)
+    fingerprint = _fingerprint()
     cached = _cache
     if cached is not None and cached[0] == fingerprint:
         return cached[1]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
@@ -25,6 +25,7 @@ from sqlalchemy import (
     bindparam,
     case,
     cast,
+    extract,
     func,
     literal,
     null,
@@ -34,6 +35,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from beian.calendar.models import CalendarEntry
+from beian.calendar.service import StoredDay, remember_stored_days
 from beian.core.precheck import PrecheckConfig
 from beian.core.precheck.registry import FaceTaskFacts, SubjectFacts
 from beian.core.workflow import AT_BUREAU, LIVE
@@ -95,7 +98,7 @@ def _row(what: str, key: Any, a: Any, b: Any, n: Any, m: Any, at: Any) -> Any:
 
 
 _SUBJECT_ROW = _SUBJECT_FACTS.subquery()
-_AHEAD = union_all(
+_ARMS = (
     _row("rule", ProvinceRule.province, cast(ProvinceRule.required_materials, String), None,
          ProvinceRule.min_validity_months, None, None),
     _row("holder", FilingPerson.mobile_hash, FilingPerson.certificate_hash, None, None,
@@ -109,6 +112,18 @@ _AHEAD = union_all(
     _row("face", FaceTask.id, FaceTask.status, FaceTask.principal_name, None, None,
          FaceTask.expires_at)
     .where(FaceTask.id == bindparam("task_id")),
+)
+_AHEAD = union_all(*_ARMS)
+# Before a move, the stored calendar days too (the move's deadline needs them): one
+# statement fewer on the way to a submission (see calendar.service.remember_stored_days).
+_AHEAD_WITH_CALENDAR = union_all(
+    *_ARMS,
+    # The day as the number yyyymmdd: a date's text form depends on PostgreSQL's DateStyle.
+    _row("calendar", None, None, CalendarEntry.name,
+         cast(extract("year", CalendarEntry.day) * 10000
+              + extract("month", CalendarEntry.day) * 100 + extract("day", CalendarEntry.day),
+              Integer),
+         cast(CalendarEntry.is_workday, Integer), None),
 )
 
 
@@ -133,15 +148,22 @@ class DatabaseRegistry:
         return sorted(self.ignore | ({exclude_filing} if exclude_filing else set()))
 
     def read_ahead(
-        self, document: dict[str, Any], *, filing_id: str | None, base: PrecheckConfig | None = None
+        self,
+        document: dict[str, Any],
+        *,
+        filing_id: str | None,
+        base: PrecheckConfig | None = None,
+        calendar: bool = False,
     ) -> PrecheckConfig:
         """Answer in one statement what the pre-check of `document` will ask; return the
-        pre-check configuration (`base` plus the stored province rules) read with it."""
+        pre-check configuration (`base` plus the stored province rules) read with it.
+        With `calendar`, the stored calendar days are read too and left for the move that
+        follows in this transaction (calendar.service.load_calendar)."""
         phones = _phones(document)
         subject = _subject(document)
         task_id = _face_task_id(document)
         result = self.session.execute(
-            _AHEAD,
+            _AHEAD_WITH_CALENDAR if calendar else _AHEAD,
             {
                 "mobile_hashes": sorted({keyed_hash(phone, PHONE) for phone in phones}),
                 "others": self._others(filing_id),
@@ -154,8 +176,11 @@ class DatabaseRegistry:
         holders: dict[str, set[str]] = {}
         found_subject = SubjectFacts()
         found_task: FaceTaskFacts | None = None
+        days: list[StoredDay] = []
         for what, key, a, b, n, m, at in result:
-            if what == "rule":
+            if what == "calendar":
+                days.append((date(n // 10000, n // 100 % 100, n % 100), bool(m), b))
+            elif what == "rule":
                 rules.append(_Rules(key, json.loads(a) if a is not None else None, n))
             elif what == "holder":
                 holders.setdefault(key, set()).add(a)
@@ -163,7 +188,7 @@ class DatabaseRegistry:
                 found_subject = SubjectFacts(
                     province=a, name=b, live_applets=int(n or 0), at_bureau=bool(m)
                 )
-            else:
+            elif what == "face":
                 task = FaceTask(status=a, expires_at=at)  # never added: read only
                 found_task = FaceTaskFacts(status=status_at(task, self.now).value,  # type: ignore[arg-type]
                                            expires_at=at, principal_name=b)
@@ -173,6 +198,8 @@ class DatabaseRegistry:
             self._subjects[(*subject, filing_id)] = found_subject
         if task_id:
             self._tasks[task_id] = found_task
+        if calendar:
+            remember_stored_days(self.session, days)
         return precheck_config(rules, base=base)
 
     def phone_holders(self, phone: str, *, exclude_filing: str | None) -> set[str]:

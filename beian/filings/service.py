@@ -65,11 +65,14 @@ def own_filing(session: Session, filing_id: str, applicant: str) -> Filing:
     return filing
 
 
-def check(session: Session, filing: Filing, *, now: datetime) -> list[dict[str, Any]]:
-    """Run the full pre-check on the filing's current document."""
+def check(
+    session: Session, filing: Filing, *, now: datetime, before_move: bool = False
+) -> list[dict[str, Any]]:
+    """Run the full pre-check on the filing's current document. `before_move`: a move
+    follows in this transaction, so its calendar is read in the same statement."""
     ignore = {filing.id} | ({filing.replaces_id} if filing.replaces_id else set())
     registry = DatabaseRegistry(session, now=now, ignore=ignore)
-    config = registry.read_ahead(filing.document, filing_id=filing.id)
+    config = registry.read_ahead(filing.document, filing_id=filing.id, calendar=before_move)
     findings = precheck(
         filing.document, now=now, registry=registry, config=config, filing_id=filing.id
     )
@@ -229,7 +232,8 @@ def _new_draft(
 
 
 def _require_clean(session: Session, filing: Filing, *, now: datetime) -> None:
-    findings = check(session, filing, now=now)
+    """Refuse unless the pre-check finds no error; a move follows (see `check`)."""
+    findings = check(session, filing, now=now, before_move=True)
     if any(f["severity"] == "error" for f in findings):
         raise PrecheckFailed(findings)
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+
 import pytest
 
 from beian.crypto.cipher import (
@@ -110,6 +113,13 @@ def test_keyed_hashes_differ_by_purpose_and_by_key() -> None:
     assert keyed_hash(value, PHONE, A) == keyed_hash(value, PHONE, B)
     digest = keyed_hash(value, PHONE, A)
     assert len(digest) == 64 and value not in digest
+
+
+def test_keyed_hashes_keep_their_stored_form() -> None:
+    # Stored hashes must keep matching: HMAC-SHA256 in hex of "purpose NUL normalised value".
+    expected = hmac.new(A.hash_key, b"phone\x0013700137002", hashlib.sha256).hexdigest()
+    assert PHONE == "phone"
+    assert keyed_hash("+86 137 0013 7002", PHONE, A) == expected
 
 
 def test_keyed_hash_takes_text_only() -> None:

@@ -127,6 +127,20 @@ def test_the_ring_follows_a_changed_environment(monkeypatch) -> None:
     assert keys.current_ring().current.id == "two"
 
 
+def test_the_cached_ring_follows_every_setting_set_or_removed(monkeypatch) -> None:
+    for name in ("BEIAN_DATA_KEYS", "BEIAN_DATA_KEY_FILE", "BEIAN_HASH_KEY", "BEIAN_ENV"):
+        monkeypatch.delenv(name, raising=False)
+    assert keys.current_ring().development
+    monkeypatch.setenv("BEIAN_DATA_KEYS", f"one:{B64_32}")
+    monkeypatch.setenv("BEIAN_HASH_KEY", HASH)
+    assert keys.current_ring().current.id == "one"
+    monkeypatch.delenv("BEIAN_DATA_KEYS")
+    assert keys.current_ring().development  # removed: the development ring again
+    monkeypatch.setenv("BEIAN_ENV", "production")
+    with pytest.raises(KeyConfigError):
+        keys.current_ring()  # production without keys refuses, cache or not
+
+
 def test_generated_lines_load_and_differ() -> None:
     first, second = generate_key_line("k1"), generate_key_line("k2")
     ring = load_key_ring({"BEIAN_DATA_KEYS": f"{second},{first}", "BEIAN_HASH_KEY": HASH})

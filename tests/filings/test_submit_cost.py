@@ -120,3 +120,65 @@ def test_a_calendar_edit_not_yet_flushed_counts_in_its_own_session(world, clock)
         return load_calendar(session).is_workday(date(2026, 3, 3))
 
     assert world.act(edit_then_load) is False
+
+
+def test_a_submission_reads_the_calendar_with_the_pre_check(world, document):
+    filing, _ = world.save(document)
+
+    def submit(session):
+        with statements(world) as seen:
+            service.submit(session, filing_id=filing.id, applicant="applicant-1",
+                           now=world.clock.now())
+        return seen
+
+    seen = world.act(submit)
+    reads = [s for s in seen if "FROM calendar_entries" in s]
+    assert len(reads) == 1 and "FROM filing_people" in reads[0]  # the read-ahead statement
+
+
+def _read_ahead_with_calendar(session, world, document):
+    DatabaseRegistry(session, now=world.clock.now()).read_ahead(
+        document, filing_id=None, calendar=True
+    )
+
+
+def test_a_day_stored_after_the_read_ahead_counts_in_the_same_transaction(
+    world, document, clock
+):
+    def read_edit_load(session):
+        _read_ahead_with_calendar(session, world, document)
+        import_days(session, [CalendarDay(date(2026, 3, 3), False, "测试假日")], now=clock.now())
+        return load_calendar(session).is_workday(date(2026, 3, 3))
+
+    assert world.act(read_edit_load) is False
+
+
+def test_days_read_ahead_in_an_earlier_transaction_are_not_used(world, document, clock):
+    def read_then_commit_then_load(session):
+        _read_ahead_with_calendar(session, world, document)
+        session.commit()
+        # Another process stores a holiday between this session's transactions.
+        world.act(lambda other: import_days(
+            other, [CalendarDay(date(2026, 3, 3), False, "测试假日")], now=clock.now()
+        ))
+        return load_calendar(session).is_workday(date(2026, 3, 3))
+
+    assert world.act(read_then_commit_then_load) is False
+
+
+def test_days_read_ahead_are_those_the_calendar_reads_itself(world, document, clock):
+    days = [CalendarDay(date(2026, 3, 3), False, "测试假日"),
+            CalendarDay(date(2026, 3, 7), True, "测试调休")]
+    world.act(lambda s: import_days(s, days, now=clock.now()))
+
+    def ahead_and_own(session):
+        _read_ahead_with_calendar(session, world, document)
+        with statements(world) as seen:
+            ahead = load_calendar(session)
+        return ahead, seen
+
+    ahead, seen = world.act(ahead_and_own)
+    assert seen == []  # answered from the read-ahead
+    own = world.read(load_calendar)
+    assert ahead is own  # the same stored days: the same built calendar
+    assert not own.is_workday(date(2026, 3, 3)) and own.is_workday(date(2026, 3, 7))
