@@ -33,7 +33,6 @@ class Server:
 
     base_url: str
     pid: int
-    face_task_id: str  # the task of the enterprise documents' applet principal
     face_tasks: dict[str, str]  # applet principal's name -> a passed task of theirs
 
 
@@ -73,7 +72,7 @@ def serving(url: str, factory: str = "bench.server:app") -> Iterator[Server]:
     base_url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(base_url, process)
-        yield Server(base_url, process.pid, tasks.get(_principal(corpus.document(0)), ""), tasks)
+        yield Server(base_url, process.pid, tasks)
     finally:
         process.terminate()
         try:
@@ -90,12 +89,10 @@ def login(client: httpx.Client) -> None:
     client.headers["Authorization"] = f"Bearer {response.json()['access_token']}"
 
 
-def file_one(client: httpx.Client, i: int, face_task_id: str | Mapping[str, str]) -> None:
-    """Create and submit corpus document i through the filing API (createFiling, submitFiling).
-
-    `face_task_id`: one task for every document, or Server.face_tasks to give each
-    document its own principal's task."""
-    created = client.post("/api/v1/filings", json=_document(i, face_task_id))
+def file_one(client: httpx.Client, i: int, face_tasks: Mapping[str, str]) -> None:
+    """Create and submit corpus document i through the filing API (createFiling, submitFiling),
+    naming its applet principal's passed face task from `face_tasks` (Server.face_tasks)."""
+    created = client.post("/api/v1/filings", json=_document(i, face_tasks))
     if created.status_code != 201:
         raise RuntimeError(f"createFiling answered {created.status_code}: {created.text[:500]}")
     filing_id = created.json()["id"]
@@ -105,17 +102,16 @@ def file_one(client: httpx.Client, i: int, face_task_id: str | Mapping[str, str]
                            f"{submitted.text[:500]}")
 
 
-def raw_one(client: httpx.Client, i: int, face_task_id: str | Mapping[str, str]) -> None:
+def raw_one(client: httpx.Client, i: int, face_tasks: Mapping[str, str]) -> None:
     """The floor: store the same document raw, then mark it submitted."""
-    created = client.post("/api/bench/raw", json=_document(i, face_task_id))
+    created = client.post("/api/bench/raw", json=_document(i, face_tasks))
     created.raise_for_status()
     client.post(f"/api/bench/raw/{created.json()['id']}/submit").raise_for_status()
 
 
-def _document(i: int, face_task_id: str | Mapping[str, str]) -> dict[str, Any]:
-    if isinstance(face_task_id, str):
-        return corpus.document(i, face_task_id=face_task_id)
-    return corpus.document(i, face_task_id=face_task_id[_principal(corpus.document(i))])
+def _document(i: int, face_tasks: Mapping[str, str]) -> dict[str, Any]:
+    """Document `i` naming its applet principal's face task (none known: an empty id)."""
+    return corpus.document(i, face_task_id=face_tasks.get(_principal(corpus.document(i)), ""))
 
 
 def _principal(document: dict[str, Any]) -> str:

@@ -35,13 +35,13 @@ def run(size: str) -> list[Result]:
             clients = _clients(server.base_url, authenticated=True)
             login_peak = rss_mb(server.pid)[1]
             _reset_peak(server.pid)
-            _drive(clients, count, lambda c, i: file_one(c, i, server.face_task_id))
+            _drive(clients, count, lambda c, i: file_one(c, i, server.face_tasks))
             peak = rss_mb(server.pid)[1]
         with serving(url, "bench.server:bare_app") as bare:
             bare_idle = _idle(bare.base_url, bare.pid)
             clients = _clients(bare.base_url, authenticated=False)
             _reset_peak(bare.pid)
-            _drive(clients, count, lambda c, i: raw_one(c, i, ""))
+            _drive(clients, count, lambda c, i: raw_one(c, i, {}))
             bare_peak = rss_mb(bare.pid)[1]
     note = f"peak RSS (VmHWM) after {count:,} filings by {CLIENTS} clients"
     return [
