@@ -79,16 +79,11 @@ def move_many(
     """
     targets = [_target(filing, event) for filing in filings]
     sources = [Status(filing.status) for filing in filings]
-    if len(filings) > 1:
-        session.flush()  # earlier changes first: the filings are then written set-wise
+    session.flush()  # earlier changes first: the move is then written set-wise
     _disarm(session, filings, sources, now)
     calendar = functools.cache(lambda: load_calendar(session))  # read once, if needed
     moved = [_moved_values(target, now, calendar) for target in targets]
-    if len(filings) > 1:
-        _write_together(session, filings, moved)
-    else:
-        for name, value in moved[0].items():  # the ORM writes it, checking the version
-            setattr(filings[0], name, value)
+    _write_together(session, filings, moved)
     records = _history(session, [
         {"filing_id": filing.id, "at": now, "actor": actor, "event": event.value,
          "from_status": source.value, "to_status": target.value, "reason": reason,
@@ -109,11 +104,6 @@ def move_many(
 
 def _history(session: Session, rows: list[dict[str, Any]]) -> list[FilingEvent]:
     """Insert the history rows, returning them as loaded objects in the order given."""
-    if len(rows) == 1:
-        record = FilingEvent(**rows[0])
-        session.add(record)
-        session.flush()
-        return [record]
     # A bulk insert: one statement, without the unit of work's per-object bookkeeping.
     # Each filing moves once, so its id orders the rows (cheaper than asking the
     # database to return them in order).

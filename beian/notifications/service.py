@@ -91,6 +91,7 @@ _OUTBOX = cast(Table, OutboxMessage.__table__)
 _RECIPIENT = cast(Any, inspect(OutboxMessage).all_orm_descriptors["recipient"])
 _RECIPIENT_PURPOSE = _RECIPIENT.info["hashed"][2]
 _QUEUED_HERE = "beian.notifications.queued_here"
+_FEW = 4
 _SWITCHED_OFF = {"template": "template messages are off: BEIAN_WEBHOOK_URL is not set"}
 
 
@@ -159,7 +160,16 @@ def enqueue_many(session: Session, notices: list[Notice], *, now: datetime) -> N
     if not rows:
         return
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    session.execute(insert(_OUTBOX).on_conflict_do_nothing(index_elements=["dedup_key"]), rows)
+    if len(rows) <= _FEW:
+        # The few notices of one person's action: one multi-row VALUES statement, one round
+        # trip (an executemany costs psycopg a pipeline of its own).
+        session.execute(insert(_OUTBOX).values(rows).on_conflict_do_nothing(
+            index_elements=["dedup_key"]))
+    else:
+        # A surge's thousand rows: an executemany (a statement holding every value would
+        # be built, and keyed for the compiled cache, value by value).
+        session.execute(insert(_OUTBOX).on_conflict_do_nothing(index_elements=["dedup_key"]),
+                        rows)
     queued = session.info.get(_QUEUED_HERE)
     if queued is not None:
         queued.extend((row["channel"], row["dedup_key"]) for row in rows)
