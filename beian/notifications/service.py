@@ -160,25 +160,24 @@ def enqueue_many(session: Session, notices: list[Notice], *, now: datetime) -> N
     if not rows:
         return
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    if len(rows) <= _FEW:
-        # The few notices of one person's action: one multi-row VALUES statement, one round
-        # trip (an executemany costs psycopg a pipeline of its own).
-        session.execute(insert(_OUTBOX).values(rows).on_conflict_do_nothing(
-            index_elements=["dedup_key"]))
-    else:
-        # A surge's thousand rows: an executemany (a statement holding every value would
-        # be built, and keyed for the compiled cache, value by value).
-        session.execute(insert(_OUTBOX).on_conflict_do_nothing(index_elements=["dedup_key"]),
-                        rows)
+    # The few notices of one person's action go in one multi-row VALUES statement, one
+    # round trip (an executemany costs psycopg a pipeline of its own); a surge's thousand
+    # rows as an executemany (a statement holding every value would be built, and keyed
+    # for the compiled cache, value by value).
+    few = len(rows) <= _FEW
+    statement = (insert(_OUTBOX).values(rows) if few else insert(_OUTBOX)).on_conflict_do_nothing(
+        index_elements=["dedup_key"])
+    session.execute(statement, None if few else rows)
     queued = session.info.get(_QUEUED_HERE)
     if queued is not None:
-        queued.extend((row["channel"], row["dedup_key"]) for row in rows)
+        queued.extend(rows)
 
 
 @contextmanager
-def queued_here(session: Session) -> Iterator[list[tuple[str, str]]]:
-    """Collect (channel, dedup key) of every notice queued in the session meanwhile."""
-    queued: list[tuple[str, str]] = []
+def queued_here(session: Session) -> Iterator[list[dict[str, Any]]]:
+    """Collect the outbox rows (their plain values) of every notice queued in the session
+    meanwhile."""
+    queued: list[dict[str, Any]] = []
     session.info[_QUEUED_HERE] = queued
     try:
         yield queued
@@ -187,46 +186,65 @@ def queued_here(session: Session) -> Iterator[list[tuple[str, str]]]:
 
 
 def deliver_in_place(
-    session: Session, *, channels: Channels, queued: list[tuple[str, str]], now: datetime
+    session: Session, *, channels: Channels, queued: list[dict[str, Any]], now: datetime
 ) -> int:
     """Deliver the in-database notices this transaction queued, in this transaction.
 
     Rows the caller's transaction wrote are seen by no other worker before it commits, so
     there is nothing to lease: the inbox row and the delivered mark commit with the event,
-    exactly once, without the claim, lease and reclaim that `deliver_due` needs. Used by
+    exactly once, without the claim, lease and reclaim that `deliver_due` needs, and with
+    the values just written (nothing decrypted back). Only the ids are read: of rows due
+    now, pending and unclaimed under these keys — a key queued before by another
+    transaction is left to the outbox unless it too was queued at this very instant. Used by
     the worker for deadline surges. If it fails, only this step is rolled back: the rows
     stay pending and `deliver_due` delivers them. Returns how many were delivered.
     """
-    keys = [key for name, key in queued if _in_database(channels, name)]
-    if not keys:
+    values = {row["dedup_key"]: row for row in queued if _in_database(channels, row["channel"])}
+    if not values:
         return 0
     query = (
-        select(OutboxMessage)
-        .where(OutboxMessage.dedup_key.in_(keys), OutboxMessage.status == PENDING,
-               OutboxMessage.claim_token.is_(None))
-        .order_by(OutboxMessage.id)
+        select(_OUTBOX.c.id, _OUTBOX.c.dedup_key)
+        .where(_OUTBOX.c.dedup_key.in_(values), _OUTBOX.c.status == PENDING,
+               _OUTBOX.c.claim_token.is_(None), _OUTBOX.c.created_at == as_utc(now))
+        .order_by(_OUTBOX.c.id)
     )
     if session.get_bind().dialect.name == "postgresql":
-        # A key queued before by another transaction may be in another worker's hands.
         query = query.with_for_update(skip_locked=True)
     delivered = 0
     try:
         with session.begin_nested():
-            rows = list(session.scalars(query))
-            for name in sorted({row.channel for row in rows}):
+            written = [(outbox_id, values[key]) for outbox_id, key in session.execute(query)]
+            for name in sorted({row["channel"] for _, row in written}):
                 channel = channels.get(name)
                 assert channel is not None
-                envelopes = [_envelope(row) for row in rows if row.channel == name]
+                envelopes = [_written_envelope(outbox_id, row) for outbox_id, row in written
+                             if row["channel"] == name]
                 external_ids = _deliver_many(channel, envelopes, session, now)
                 _mark_all_delivered(session, envelopes, external_ids, now)
                 delivered += len(envelopes)
     except Exception as error:  # left to deliver_due, which retries and counts attempts
         log.info("in-place delivery of %s notices failed (%s); left to the outbox",
-                 len(keys), type(error).__name__)
+                 len(values), type(error).__name__)
         return 0
-    for row in rows:  # loaded before the UPDATE: read again if anyone asks
-        session.expire(row)
     return delivered
+
+
+def _written_envelope(outbox_id: int, row: dict[str, Any]) -> Envelope:
+    """The envelope of an outbox row from the plain values it was written with."""
+    return Envelope(
+        id=outbox_id,
+        dedup_key=row["dedup_key"],
+        channel=row["channel"],
+        recipient=row["recipient_encrypted"],  # the plain value: the column type encrypts
+        template=row["template"],
+        params=dict(row["params"]),
+        title=row["title"],
+        body=row["body"],
+        sender=row["sender"],
+        filing_id=row["filing_id"],
+        attempt=1,
+        created_at=row["created_at"],
+    )
 
 
 def _row_of(
