@@ -193,19 +193,19 @@ def deliver_in_place(
     Rows the caller's transaction wrote are seen by no other worker before it commits, so
     there is nothing to lease: the inbox row and the delivered mark commit with the event,
     exactly once, without the claim, lease and reclaim that `deliver_due` needs, and with
-    the values just written (nothing decrypted back). Only the ids are read: of rows due
-    now, pending and unclaimed under these keys — a key queued before by another
-    transaction is left to the outbox unless it too was queued at this very instant. Used by
-    the worker for deadline surges. If it fails, only this step is rolled back: the rows
-    stay pending and `deliver_due` delivers them. Returns how many were delivered.
+    the values just written (nothing decrypted back). Only ids and creation times are
+    read: of pending, unclaimed rows under these keys, created when this transaction queued
+    them — a key queued before by another transaction is left to the outbox. Used by the
+    worker for deadline surges. If it fails, only this step is rolled back: the rows stay
+    pending and `deliver_due` delivers them. Returns how many were delivered.
     """
     values = {row["dedup_key"]: row for row in queued if _in_database(channels, row["channel"])}
     if not values:
         return 0
     query = (
-        select(_OUTBOX.c.id, _OUTBOX.c.dedup_key)
+        select(_OUTBOX.c.id, _OUTBOX.c.dedup_key, _OUTBOX.c.created_at)
         .where(_OUTBOX.c.dedup_key.in_(values), _OUTBOX.c.status == PENDING,
-               _OUTBOX.c.claim_token.is_(None), _OUTBOX.c.created_at == as_utc(now))
+               _OUTBOX.c.claim_token.is_(None))
         .order_by(_OUTBOX.c.id)
     )
     if session.get_bind().dialect.name == "postgresql":
@@ -213,7 +213,9 @@ def deliver_in_place(
     delivered = 0
     try:
         with session.begin_nested():
-            written = [(outbox_id, values[key]) for outbox_id, key in session.execute(query)]
+            written = [(outbox_id, values[key])
+                       for outbox_id, key, created_at in session.execute(query)
+                       if created_at == values[key]["created_at"]]
             for name in sorted({row["channel"] for _, row in written}):
                 channel = channels.get(name)
                 assert channel is not None

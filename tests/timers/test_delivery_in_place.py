@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from beian.clock import FixedClock
 from beian.notifications.channels import Channels, InboxChannel
 from beian.notifications.models import InboxMessage, OutboxMessage
 from beian.worker import fire_due_timers
@@ -71,3 +72,19 @@ def test_without_channels_the_worker_leaves_every_message_to_the_outbox(world, d
     filing_id = _window_closing(world, document)
     assert fire_due_timers(world.sessions, world.clock).timers_fired == 1
     assert _failure_notices(world, filing_id) == {"inbox": "pending", "template": "pending"}
+
+
+class TickingClock(FixedClock):
+    """A clock a millisecond later at every reading, as a running system's is."""
+
+    def now(self):  # type: ignore[no-untyped-def]
+        return self.advance(milliseconds=1)
+
+
+def test_a_running_clock_still_delivers_in_place(world, document):
+    filing_id = _window_closing(world, document)
+    ticking = TickingClock(world.clock.now())
+    stats = fire_due_timers(world.sessions, ticking, channels=world.channels)
+    assert stats.timers_fired == 1 and stats.messages == {"delivered": 1}
+    assert _failure_notices(world, filing_id)["inbox"] == "delivered"
+    assert len(_inbox(world, filing_id)) == 1
