@@ -222,6 +222,7 @@ def deliver_in_place(
                 envelopes = [_written_envelope(outbox_id, row) for outbox_id, row in written
                              if row["channel"] == name]
                 external_ids = _deliver_many(channel, envelopes, session, now)
+                faults.point("delivery_written")  # a kill here must leave nothing written
                 _mark_all_delivered(session, envelopes, external_ids, now)
                 delivered += len(envelopes)
     except Exception as error:  # left to deliver_due, which retries and counts attempts

@@ -325,6 +325,9 @@ class CrashRun:
                         ("timers_committed", 1)]
             if any(timer.kind in ("sms_window", "cancel_window") for timer in timers):
                 options.append(("move_recorded", 1))
+                # The in-site messages of those moves are delivered in the tick's own
+                # transaction (beian.notifications.service.deliver_in_place).
+                options.append(("delivery_written", 1))
         in_database = [row for row in rows if row.channel in ("inbox", "sms")]
         remote = [row for row in rows if row.channel == "template"]
         if in_database:
