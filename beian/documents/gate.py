@@ -10,37 +10,25 @@ metadata boxes are blanked in place so that sample offsets stay valid.
 from __future__ import annotations
 
 import io
-import re
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image, ImageOps
 
+# The field kinds and what each accepts are pure data, shared with the pre-check;
+# re-exported here, where the upload code has always found them.
+from beian.core.media import ACCEPTED as ACCEPTED
+from beian.core.media import JPEG as JPEG
+from beian.core.media import MP4 as MP4
+from beian.core.media import PDF as PDF
+from beian.core.media import PNG as PNG
+from beian.core.media import kind_for_field as kind_for_field
 from beian.documents import mp4, pdf
 from beian.documents.errors import Refusal
 
-JPEG, PNG, PDF, MP4 = "image/jpeg", "image/png", "application/pdf", "video/mp4"
 EXTENSIONS = {JPEG: "jpg", PNG: "png", PDF: "pdf", MP4: "mp4"}
 NAMES = {JPEG: "JPEG", PNG: "PNG", PDF: "PDF", MP4: "MP4"}
-
-# What each kind of field accepts. Letters may be scanned (PDF) or photographed.
-ACCEPTED = {
-    "certificate": (JPEG, PNG),
-    "photo": (JPEG, PNG),
-    "letter": (PDF, JPEG, PNG),
-    "document": (PDF, JPEG, PNG),
-    "video": (MP4,),
-}
-
-# Field name (last segment of the dotted path, list indices dropped) -> kind.
-_FIELD_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"video"), "video"),
-    (re.compile(r"face|verify_photo"), "photo"),
-    (re.compile(r"certificate_photo|holding_certificate|residence_permit"), "certificate"),
-    (re.compile(r"letter|proposal"), "letter"),
-    (re.compile(r"media|materials?$"), "document"),
-)
 
 
 @dataclass(frozen=True)
@@ -70,18 +58,6 @@ class Cleaned:
     def extension(self) -> str:
         """The extension of the stored name, from the content type."""
         return EXTENSIONS[self.content_type]
-
-
-def kind_for_field(field: str) -> str | None:
-    """The kind of document a filing field holds, or None for a field that takes no upload."""
-    segments = [part for part in field.split(".") if part and not part.isdigit()]
-    if not segments:
-        return None
-    name = segments[-1]
-    for pattern, kind in _FIELD_RULES:
-        if pattern.search(name):
-            return kind
-    return None
 
 
 def sniff(data: bytes) -> str | None:

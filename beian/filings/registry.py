@@ -7,15 +7,16 @@ lives for one pre-check; within it each question is asked of the database once (
 subject rules and the phone rule ask the same question more than once per document).
 
 `read_ahead` asks, in one statement, every question a document's pre-check will ask (its
-phones, its subject, its face task) together with the province rules: on PostgreSQL each
-statement is a round trip, and they were most of a pre-check's time. A question it did not
+phones, its subject, its face task, the uploads it names) together with the province
+rules: on PostgreSQL each statement is a round trip, and they were most of a pre-check's
+time. A question it did not
 foresee is still answered, by its own query.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
@@ -38,9 +39,11 @@ from sqlalchemy.orm import Session
 from beian.calendar.models import CalendarEntry
 from beian.calendar.service import StoredDay, remember_stored_days
 from beian.core.precheck import PrecheckConfig
-from beian.core.precheck.registry import FaceTaskFacts, SubjectFacts
+from beian.core.precheck.registry import FaceTaskFacts, SubjectFacts, UploadFacts
+from beian.core.precheck.rules.uploads import named_media
 from beian.core.workflow import AT_BUREAU, LIVE
 from beian.crypto.cipher import CERTIFICATE, PHONE, keyed_hash
+from beian.documents.models import Media
 from beian.facecheck.models import FaceTask
 from beian.facecheck.service import facts, status_at
 from beian.filings.documents import section, subject_key_of
@@ -58,6 +61,13 @@ _PHONE_HOLDERS = (
     .where(FilingPerson.mobile_hash == bindparam("mobile_hash"))
     .where(Filing.status.in_(LIVE_VALUES))
     .where(Filing.id.not_in(bindparam("others", expanding=True)))
+)
+
+# The uploads of one owner among some ids (another owner's read as missing).
+_UPLOADS = (
+    select(Media.id, Media.content_type, Media.kind)
+    .where(Media.id.in_(bindparam("media_ids", expanding=True)))
+    .where(Media.owner_key == bindparam("owner"))
 )
 
 # One row for a subject's other live filings: the earliest one's province and name, and
@@ -112,6 +122,9 @@ _ARMS = (
     _row("face", FaceTask.id, FaceTask.status, FaceTask.principal_name, None, None,
          FaceTask.expires_at)
     .where(FaceTask.id == bindparam("task_id")),
+    _row("upload", Media.id, Media.content_type, Media.kind, None, None, None)
+    .where(Media.id.in_(bindparam("media_ids", expanding=True)))
+    .where(Media.owner_key == bindparam("owner")),
 )
 _AHEAD = union_all(*_ARMS)
 # Before a move, the stored calendar days too (the move's deadline needs them): one
@@ -143,6 +156,7 @@ class DatabaseRegistry:
         self._holders: dict[tuple[str, str | None], set[str]] = {}
         self._subjects: dict[tuple[int, str, str | None], SubjectFacts] = {}
         self._tasks: dict[str, FaceTaskFacts | None] = {}
+        self._uploads: dict[tuple[str, str], UploadFacts | None] = {}
 
     def _others(self, exclude_filing: str | None) -> list[str]:
         return sorted(self.ignore | ({exclude_filing} if exclude_filing else set()))
@@ -152,16 +166,20 @@ class DatabaseRegistry:
         document: dict[str, Any],
         *,
         filing_id: str | None,
+        applicant: str | None = None,
         base: PrecheckConfig | None = None,
         calendar: bool = False,
     ) -> PrecheckConfig:
-        """Answer in one statement what the pre-check of `document` will ask; return the
-        pre-check configuration (`base` plus the stored province rules) read with it.
+        """Answer in one statement what the pre-check of `document` (filed by `applicant`)
+        will ask; return the pre-check configuration (`base` plus the stored province
+        rules) read with it.
         With `calendar`, the stored calendar days are read too and left for the move that
         follows in this transaction (calendar.service.load_calendar)."""
         phones = _phones(document)
         subject = _subject(document)
         task_id = _face_task_id(document)
+        # Without an applicant no upload can count: ask for none.
+        media_ids = sorted({m for _, m in named_media(document)}) if applicant else []
         result = self.session.execute(
             _AHEAD_WITH_CALENDAR if calendar else _AHEAD,
             {
@@ -170,12 +188,15 @@ class DatabaseRegistry:
                 # No subject, no task: keys no row has, so those arms find nothing.
                 "subject_key": subject_key_of(*subject) if subject else "",
                 "task_id": task_id or "",
+                "media_ids": media_ids,
+                "owner": applicant or "",
             },
         )
         rules: list[_Rules] = []
         holders: dict[str, set[str]] = {}
         found_subject = SubjectFacts()
         found_task: FaceTaskFacts | None = None
+        found_uploads: dict[str, UploadFacts] = {}
         days: list[StoredDay] = []
         for what, key, a, b, n, m, at in result:
             if what == "calendar":
@@ -192,12 +213,17 @@ class DatabaseRegistry:
                 task = FaceTask(status=a, expires_at=at)  # never added: read only
                 found_task = FaceTaskFacts(status=status_at(task, self.now).value,  # type: ignore[arg-type]
                                            expires_at=at, principal_name=b)
+            elif what == "upload":
+                found_uploads[key] = UploadFacts(content_type=a, kind=b)
         for phone in phones:
             self._holders[(phone, filing_id)] = holders.get(keyed_hash(phone, PHONE), set())
         if subject:
             self._subjects[(*subject, filing_id)] = found_subject
         if task_id:
             self._tasks[task_id] = found_task
+        for media_id in media_ids:
+            assert applicant is not None  # media_ids is empty without one
+            self._uploads[(applicant, media_id)] = found_uploads.get(media_id)
         if calendar:
             remember_stored_days(self.session, days)
         return precheck_config(rules, base=base)
@@ -252,6 +278,22 @@ class DatabaseRegistry:
             return None
         return FaceTaskFacts(status=known.status.value, expires_at=known.expires_at,  # type: ignore[arg-type]
                              principal_name=known.principal_name)
+
+    def uploads(
+        self, media_ids: Collection[str], *, owner: str | None
+    ) -> dict[str, UploadFacts]:
+        """Those of `media_ids` that `owner` uploaded (another's upload reads as missing)."""
+        if owner is None:
+            return {}
+        unknown = sorted({m for m in media_ids if (owner, m) not in self._uploads})
+        if unknown:
+            rows = self.session.execute(_UPLOADS, {"media_ids": unknown, "owner": owner})
+            found = {row.id: UploadFacts(content_type=row.content_type, kind=row.kind)
+                     for row in rows}
+            for media_id in unknown:
+                self._uploads[(owner, media_id)] = found.get(media_id)
+        answers = {m: self._uploads[(owner, m)] for m in media_ids}
+        return {m: facts for m, facts in answers.items() if facts is not None}
 
 
 # What `read_ahead` expects the rules to ask, read from the raw document the way the

@@ -72,9 +72,12 @@ def check(
     follows in this transaction, so its calendar is read in the same statement."""
     ignore = {filing.id} | ({filing.replaces_id} if filing.replaces_id else set())
     registry = DatabaseRegistry(session, now=now, ignore=ignore)
-    config = registry.read_ahead(filing.document, filing_id=filing.id, calendar=before_move)
+    config = registry.read_ahead(
+        filing.document, filing_id=filing.id, applicant=filing.applicant, calendar=before_move
+    )
     findings = precheck(
-        filing.document, now=now, registry=registry, config=config, filing_id=filing.id
+        filing.document, now=now, registry=registry, config=config, filing_id=filing.id,
+        applicant=filing.applicant,
     )
     return [finding.to_dict() for finding in findings]
 

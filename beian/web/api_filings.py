@@ -176,7 +176,9 @@ def precheck_filing(
             return _result(service.check(session, filing, now=now_of(request)))
         check_plain_json(body.document, "document")
         ignore = {filing.id, filing.replaces_id or ""}
-        return _result(_check(session, body.document, request, ignore, filing.id))
+        return _result(
+            _check(session, body.document, request, ignore, filing.id, user.username)
+        )
 
 
 @router.post(
@@ -189,7 +191,7 @@ def precheck_document(body: PrecheckRequest, user: Applicant, request: Request) 
     """Run the full pre-check on a document that is not stored (before createFiling)."""
     check_plain_json(body.document, "document")
     with unit_of_work(request) as session:
-        return _result(_check(session, body.document, request, set(), None))
+        return _result(_check(session, body.document, request, set(), None, user.username))
 
 
 def _check(
@@ -198,13 +200,15 @@ def _check(
     request: Request,
     ignore: set[str],
     filing_id: str | None,
+    applicant: str,
 ) -> list[dict[str, Any]]:
     now = now_of(request)
     registry = DatabaseRegistry(session, now=now, ignore=ignore)
     # The province's stored rules too, as at save and submit: a clean answer here must
     # not turn into a refusal there.
-    config = registry.read_ahead(document, filing_id=filing_id)
-    found = precheck(document, now=now, registry=registry, config=config, filing_id=filing_id)
+    config = registry.read_ahead(document, filing_id=filing_id, applicant=applicant)
+    found = precheck(document, now=now, registry=registry, config=config,
+                     filing_id=filing_id, applicant=applicant)
     return [item.to_dict() for item in found]
 
 

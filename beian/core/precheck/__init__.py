@@ -3,7 +3,8 @@
 `precheck(data, now=...)` parses the document and runs every rule in `RULES`; each
 rule is a plain function `(doc, ctx) -> Iterable[Finding]`. Without a registry the
 check runs offline: findings that need other filings (shared phones, subject
-consistency and limits) have nothing to compare with and the face check is a warning.
+consistency and limits) have nothing to compare with, and the face check and the uploads
+named are warnings.
 
 Each rule group owns one errcode range; codes are stable and never reused.
 
@@ -55,6 +56,10 @@ errcodes   rule group (module)                       codes
            2606 photo awaits the platform reviewer (warning), 2607 the task checks
            another person than the applet principal named
 2700-2799  per-province materials (rules.documents) 2701 a required material is missing
+2800-2899  uploads named (rules.uploads)             2801 cannot be checked offline
+           (warning), 2802 no upload of the applicant has that id (missing and someone
+           else's read alike), 2803 the file type does not suit the field, 2804 a
+           certificate field names a file not uploaded (and checked) as a certificate photo
 9001       engine                                    a rule failed unexpectedly (an error,
            so nothing passes unchecked)
 """
@@ -67,6 +72,7 @@ from beian.core.precheck.registry import (
     InMemoryRegistry,
     Registry,
     SubjectFacts,
+    UploadFacts,
 )
 
 __all__ = [
@@ -79,5 +85,6 @@ __all__ = [
     "Registry",
     "Rule",
     "SubjectFacts",
+    "UploadFacts",
     "precheck",
 ]

@@ -39,6 +39,8 @@ class Context:
     subject_key: str | None
     registry: Registry | None = None
     filing_id: str | None = None
+    # Whose filing it is: only this applicant's uploads may be named (rules.uploads).
+    applicant: str | None = None
     # Answers already asked of the registry during this check (two rules need the same).
     _subject_facts: dict[tuple[int, str], SubjectFacts] = field(
         default_factory=dict, init=False, repr=False, compare=False

@@ -23,6 +23,7 @@ from beian.core.precheck.rules import (
     services,
     subjects,
     texts,
+    uploads,
 )
 
 # Every rule, in the order its findings are listed (roughly the order of the form).
@@ -48,6 +49,7 @@ RULES: tuple[Rule, ...] = (
     texts.individual_applet_name,
     facecheck.face_check,
     documents.province_materials,
+    uploads.uploaded_media,
 )
 
 RULE_FAILED = 9001
@@ -62,8 +64,10 @@ def precheck(
     registry: Registry | None = None,
     config: PrecheckConfig | None = None,
     filing_id: str | None = None,
+    applicant: str | None = None,
 ) -> list[Finding]:
-    """Every finding for a filing document; without a registry, checks run offline."""
+    """Every finding for a filing document; without a registry, checks run offline.
+    Online, `applicant` is whose filing it is: the owner its media ids must belong to."""
     if now.tzinfo is None:
         raise ValueError("now must be an aware datetime")
     # A JSON object (the usual input) is told first: isinstance against a pydantic model
@@ -89,6 +93,7 @@ def precheck(
         subject_key=person_key(doc.icp_subject.organize_info.certificate_number),
         registry=registry,
         filing_id=filing_id,
+        applicant=applicant,
     )
     findings = []
     for rule in RULES:

@@ -6,6 +6,7 @@ is a real, simple implementation for tests and for tools without a database.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol
@@ -34,6 +35,15 @@ class FaceTaskFacts:
     principal_name: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class UploadFacts:
+    """An accepted upload: the file type found in its bytes, and the kind of field it was
+    uploaded for (which decided the checks it passed, beian.core.media)."""
+
+    content_type: str
+    kind: str
+
+
 class Registry(Protocol):
     """Facts about every other filing in the system."""
 
@@ -59,6 +69,13 @@ class Registry(Protocol):
         """The face-check task with this id, or None when there is none."""
         ...
 
+    def uploads(
+        self, media_ids: Collection[str], *, owner: str | None
+    ) -> Mapping[str, UploadFacts]:
+        """Those of `media_ids` that `owner` uploaded; another's upload is left out exactly
+        like one that does not exist, so a document cannot probe for other people's files."""
+        ...
+
 
 class InMemoryRegistry:
     """A registry over documents held in memory."""
@@ -67,6 +84,7 @@ class InMemoryRegistry:
         self._filings: dict[str, FilingDocument] = {}
         self._at_bureau: set[str] = set()
         self._face_tasks: dict[str, FaceTaskFacts] = {}
+        self._uploads: dict[str, tuple[str, UploadFacts]] = {}
         # Look-up tables over _filings, rebuilt on the first query after a change, so a
         # check costs a dict look-up instead of a walk over every other filing.
         self._by_phone: dict[str | None, list[tuple[str, str]]] | None = None
@@ -92,6 +110,10 @@ class InMemoryRegistry:
     def add_face_task(self, task_id: str, facts: FaceTaskFacts) -> None:
         """Record (or replace) a face-check task."""
         self._face_tasks[task_id] = facts
+
+    def add_upload(self, media_id: str, *, owner: str, content_type: str, kind: str) -> None:
+        """Record (or replace) an accepted upload of `owner`."""
+        self._uploads[media_id] = (owner, UploadFacts(content_type=content_type, kind=kind))
 
     def phone_holders(self, phone: str, *, exclude_filing: str | None) -> set[str]:
         """Certificate numbers (normalised) of the people using this mobile elsewhere."""
@@ -128,6 +150,15 @@ class InMemoryRegistry:
     def face_task(self, task_id: str) -> FaceTaskFacts | None:
         """The face-check task with this id, or None when there is none."""
         return self._face_tasks.get(task_id)
+
+    def uploads(self, media_ids: Collection[str], *, owner: str | None) -> dict[str, UploadFacts]:
+        """Those of `media_ids` that `owner` uploaded."""
+        found = {}
+        for media_id in media_ids:
+            upload = self._uploads.get(media_id)
+            if upload is not None and owner is not None and upload[0] == owner:
+                found[media_id] = upload[1]
+        return found
 
     def _phone_index(self) -> dict[str | None, list[tuple[str, str]]]:
         """Each mobile's (filing id, holder) pairs, for principals with a certificate number."""

@@ -1,0 +1,94 @@
+"""Register the media ids a document names as uploads of one owner, without real files.
+
+A filing document may name only uploads of its applicant (rules.uploads). Tests, the
+benchmarks and the demo file sample documents whose ids were written by hand; these
+helpers record each such id as an accepted upload of the owner, of the kind its field
+takes and a file type that kind accepts. Only the rows are made: where a page or the OCR
+reads the bytes, upload a real file through beian.documents.service instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from beian.core.media import ACCEPTED, kind_for_field
+from beian.core.precheck.registry import InMemoryRegistry
+from beian.core.precheck.rules.uploads import named_media
+from beian.documents.models import Media
+
+
+@dataclass(frozen=True, slots=True)
+class NamedUpload:
+    """A media id of a document, the field naming it, and what an upload there would be."""
+
+    media_id: str
+    field: str
+    kind: str
+    content_type: str
+
+
+def named_uploads(document: dict[str, Any]) -> list[NamedUpload]:
+    """Each distinct media id of the document, first field first."""
+    found: dict[str, NamedUpload] = {}
+    for field, media_id in named_media(document):
+        kind = kind_for_field(field)
+        if kind is not None and media_id not in found:
+            found[media_id] = NamedUpload(media_id, field, kind, ACCEPTED[kind][0])
+    return list(found.values())
+
+
+def media_rows(
+    documents: Iterable[dict[str, Any]], *, owner: str, now: datetime
+) -> list[dict[str, Any]]:
+    """Media rows (column values) for every media id of the documents, once each."""
+    rows: dict[str, dict[str, Any]] = {}
+    for document in documents:
+        for upload in named_uploads(document):
+            rows.setdefault(upload.media_id, _row(upload, owner=owner, now=now))
+    return list(rows.values())
+
+
+def register_media(
+    session: Session, document: dict[str, Any], *, owner: str, now: datetime
+) -> None:
+    """Record the document's media ids as uploads of `owner`; ids already stored are kept
+    as they are (someone else's stay theirs, so the pre-check still refuses them)."""
+    rows = media_rows([document], owner=owner, now=now)
+    if not rows:
+        return
+    known = set(session.scalars(select(Media.id).where(Media.id.in_([r["id"] for r in rows]))))
+    new = [row for row in rows if row["id"] not in known]
+    if new:
+        session.execute(insert(Media), new)
+
+
+def register_media_in(
+    registry: InMemoryRegistry, document: dict[str, Any], *, owner: str
+) -> None:
+    """Record the document's media ids as uploads of `owner` in an in-memory registry."""
+    for upload in named_uploads(document):
+        registry.add_upload(
+            upload.media_id, owner=owner, content_type=upload.content_type, kind=upload.kind
+        )
+
+
+def _row(upload: NamedUpload, *, owner: str, now: datetime) -> dict[str, Any]:
+    return {
+        "id": upload.media_id,
+        "owner_key": owner,
+        "field": upload.field,
+        "kind": upload.kind,
+        "content_type": upload.content_type,
+        "size": 0,
+        "sha256": hashlib.sha256(b"").hexdigest(),
+        # No bytes are stored under it; the key is unique like a real one.
+        "storage_key": f"registered/{upload.media_id}",
+        "created_at": now,
+    }
