@@ -22,6 +22,7 @@ from beian.filings.errors import CodeRejected
 from beian.filings.models import Filing, FilingEvent
 from beian.notifications.channels import Channels
 from beian.notifications.models import LocalSms, OutboxMessage
+from beian.testing.media import register_media
 from beian.worker import load_task_modules, run_once
 
 APPLICANT = "applicant-1"
@@ -111,6 +112,10 @@ class World:
             s, task_id=task.id, now=self.clock.now(), verdict=verdict, report={}))
         return task.id
 
+    def upload_media(self, document: dict[str, Any], applicant: str = APPLICANT) -> None:
+        """Record the media ids the document names as the applicant's uploads."""
+        self.act(lambda s: register_media(s, document, owner=applicant, now=self.clock.now()))
+
     # The applicant's actions.
 
     def save(self, document: dict[str, Any], applicant: str = APPLICANT) -> tuple[Filing, list]:
@@ -181,8 +186,10 @@ def example_principal_name() -> str:
 
 
 def example_document(world: World) -> dict[str, Any]:
-    """The example education filing, with a freshly passed face check."""
+    """The example education filing, with a freshly passed face check and its media
+    uploaded by the applicant."""
     data = copy.deepcopy(json.loads(EXAMPLE.read_text(encoding="utf-8")))
+    world.upload_media(data)
     data["icp_applets"]["principal_info"]["verify_task_id"] = world.passed_face_task(
         data["icp_applets"]["principal_info"]["name"]
     )

@@ -10,6 +10,7 @@ from sqlalchemy import func, select, update
 
 from beian.audit import service as audit
 from beian.audit.models import AuditEntry
+from beian.core.precheck.rules.uploads import named_media
 from beian.documents.models import Media
 from beian.documents.storage import MemoryStorage, new_key, new_media_id
 from beian.facecheck.models import FaceTask
@@ -78,7 +79,9 @@ def test_an_abandoned_draft_is_cut_down_to_facts_that_name_nobody(world, documen
     assert kept.erased_at == world.clock.now()
     assert kept.subject_key is None
     assert not storage.files  # both uploads gone from storage
-    assert world.read(lambda s: s.scalar(select(func.count()).select_from(Media))) == 0
+    named = [media_id for _, media_id in named_media(document)]
+    assert world.read(lambda s: s.scalar(
+        select(func.count()).select_from(Media).where(Media.id.in_(named)))) == 0
 
 
 def test_people_challenges_and_face_task_names_go_history_and_audit_stay(

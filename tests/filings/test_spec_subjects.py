@@ -32,6 +32,7 @@ def another_applet(document: dict, n: int) -> dict:
 
 def individual_document(world) -> dict:
     data = json.loads(INDIVIDUAL.read_text(encoding="utf-8"))
+    world.upload_media(data)
     principal = data["icp_applets"]["principal_info"]
     principal["verify_task_id"] = world.passed_face_task(principal["name"])
     return data
