@@ -69,6 +69,7 @@ class NumberProblem:
     severity: Severity = ERROR
 
 
+_RESIDENT_ID_CHECK = "10X98765432"  # indexed by the weighted sum modulo 11
 # What the layout checks of a resident ID number accept, in one pattern.
 _RESIDENT_ID_LAYOUT = re.compile(r"[0-9]{17}[0-9X]")
 
@@ -110,6 +111,20 @@ def check_resident_id(number: object, *, today: date) -> list[NumberProblem]:
             )
         ]
     return []
+
+
+def resident_id_valid(number: str, today: date) -> bool:
+    """Whether check_resident_id finds nothing in the number: the usual case, told without
+    building problems (and without the slower path of a number that has one)."""
+    return (
+        _RESIDENT_ID_LAYOUT.fullmatch(number) is not None
+        and number[17] == _RESIDENT_ID_CHECK[2 * int(number[:17], 13) % 11]
+        and (born := _birth_date(number[6:14])) is not None
+        and born.year >= 1900
+        and born <= today
+        and number[:2] in PROVINCE_PREFIXES
+        and _region_known(number[:10])
+    )
 
 
 def _resident_id_layout_problem(number: object) -> NumberProblem:
@@ -160,7 +175,7 @@ def check_uscc(number: object) -> list[NumberProblem]:
     if (
         isinstance(number, str)
         and _USCC_LAYOUT.fullmatch(number) is not None
-        and number[17] == uscc_check_character(number)
+        and number[17] == _uscc_check_in_alphabet(number)
     ):
         return []  # the usual case, told in one match instead of the checks one by one
     if not isinstance(number, str) or len(number) != 18:
@@ -217,11 +232,26 @@ def uscc_check_character(code: str) -> str:
     return USCC_ALPHABET[-total % 31]
 
 
+# 34 = 3 (mod 31) and every value of the alphabet is a digit of base 34, so the GB 32100 sum
+# (value of position i times 3**i) is, modulo 31, the first 17 characters read backwards as
+# one base-34 numeral once each character is spelt as the base-34 digit of its value.
+_USCC_BASE34 = str.maketrans(
+    {char: "0123456789abcdefghijklmnopqrstu"[value] for char, value in _USCC_VALUES.items()}
+)
+
+
+def _uscc_check_in_alphabet(code: str) -> str:
+    """uscc_check_character for a code already known to be in the alphabet (one C-level
+    conversion instead of 17 look-ups and products: a character outside the alphabet
+    would not raise here, so only codes _USCC_LAYOUT accepted come this way)."""
+    return USCC_ALPHABET[-int(code[16::-1].translate(_USCC_BASE34), 34) % 31]
+
+
 def resident_id_check_character(first17: str) -> str:
     """The GB 11643 check character for the first 17 digits of a resident ID number."""
     # The weights are 2 * 2**(16 - i) and 13 = 2 (mod 11), so the weighted sum is, modulo
     # 11, twice the digits read as one base-13 numeral: a single C-level conversion.
-    return "10X98765432"[2 * int(first17, 13) % 11]
+    return _RESIDENT_ID_CHECK[2 * int(first17, 13) % 11]
 
 
 @lru_cache(maxsize=8192)  # some 40,000 days in a century of births: most repeat

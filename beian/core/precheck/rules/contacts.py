@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 from beian.core.document import FilingDocument
 from beian.core.findings import Finding
@@ -35,8 +35,10 @@ def is_mobile(value: str | None) -> bool:
     return value is not None and _is_mobile(value) is not None
 
 
-def mobiles(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
+def mobiles(doc: FilingDocument, ctx: Context) -> list[Finding]:
     """Mobile and emergency numbers well formed, distinct, and one number per person."""
+    # A list, not a generator: this runs on every check and usually finds nothing.
+    found: list[Finding] = []
     seen: dict[str, tuple[str, str | None]] = {}
     registry = ctx.registry
     # An individual's two principals are usually one person with one mobile: the registry's
@@ -47,35 +49,43 @@ def mobiles(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
         mobile_ok = mobile is not None and _is_mobile(mobile) is not None
         emergency_ok = emergency is not None and _is_mobile(emergency) is not None
         if not mobile_ok and filled(mobile):
-            yield Finding(
-                MOBILE_FORMAT,
-                f"{path}.mobile",
-                f"{PRINCIPAL_LABELS[path]}手机号码格式不正确",
-                "请填写 11 位中国大陆手机号码，不加 +86、空格或横线，例如 13800138000",
+            found.append(
+                Finding(
+                    MOBILE_FORMAT,
+                    f"{path}.mobile",
+                    f"{PRINCIPAL_LABELS[path]}手机号码格式不正确",
+                    "请填写 11 位中国大陆手机号码，不加 +86、空格或横线，例如 13800138000",
+                )
             )
         if not emergency_ok and filled(emergency):
-            yield Finding(
-                EMERGENCY_FORMAT,
-                f"{path}.emergency_contact",
-                f"{PRINCIPAL_LABELS[path]}应急联系方式格式不正确",
-                "请填写 11 位中国大陆手机号码，不加 +86、空格或横线",
+            found.append(
+                Finding(
+                    EMERGENCY_FORMAT,
+                    f"{path}.emergency_contact",
+                    f"{PRINCIPAL_LABELS[path]}应急联系方式格式不正确",
+                    "请填写 11 位中国大陆手机号码，不加 +86、空格或横线",
+                )
             )
         elif emergency_ok and emergency == mobile:
-            yield Finding(
-                EMERGENCY_IS_OWN_MOBILE,
-                f"{path}.emergency_contact",
-                f"{PRINCIPAL_LABELS[path]}应急联系方式与本人手机号码相同",
-                "请填写另一位可联系到负责人的人（如家人、同事）的手机号码",
+            found.append(
+                Finding(
+                    EMERGENCY_IS_OWN_MOBILE,
+                    f"{path}.emergency_contact",
+                    f"{PRINCIPAL_LABELS[path]}应急联系方式与本人手机号码相同",
+                    "请填写另一位可联系到负责人的人（如家人、同事）的手机号码",
+                )
             )
         if not mobile_ok:
             continue
         assert mobile is not None
         if mobile in seen and key is not None and seen[mobile][1] not in (None, key):
-            yield Finding(
-                MOBILE_SHARED_IN_FILING,
-                f"{path}.mobile",
-                "主体负责人与小程序负责人不是同一人，却填写了相同的手机号码",
-                "一个手机号码只能属于一个人：请各自填写本人实名登记的手机号码",
+            found.append(
+                Finding(
+                    MOBILE_SHARED_IN_FILING,
+                    f"{path}.mobile",
+                    "主体负责人与小程序负责人不是同一人，却填写了相同的手机号码",
+                    "一个手机号码只能属于一个人：请各自填写本人实名登记的手机号码",
+                )
             )
         seen.setdefault(mobile, (path, key))
         if registry is not None and key is not None:
@@ -88,12 +98,15 @@ def mobiles(doc: FilingDocument, ctx: Context) -> Iterator[Finding]:
                 held_elsewhere = bool(holders) and bool(holders - {registry.holder_key(key)})
                 asked = (mobile, key, held_elsewhere)
             if held_elsewhere:
-                yield Finding(
-                    MOBILE_HELD_ELSEWHERE,
-                    f"{path}.mobile",
-                    f"{PRINCIPAL_LABELS[path]}的手机号码已被其他人用于别的备案",
-                    "一个手机号码只能属于一个人：请填写负责人本人实名登记的手机号码",
+                found.append(
+                    Finding(
+                        MOBILE_HELD_ELSEWHERE,
+                        f"{path}.mobile",
+                        f"{PRINCIPAL_LABELS[path]}的手机号码已被其他人用于别的备案",
+                        "一个手机号码只能属于一个人：请填写负责人本人实名登记的手机号码",
+                    )
                 )
+    return found
 
 
 def emails(doc: FilingDocument, ctx: Context) -> Iterable[Finding]:

@@ -8,7 +8,12 @@ from beian.core import dictionaries
 from beian.core.document import FilingDocument
 from beian.core.findings import Finding
 from beian.core.precheck.context import PRINCIPAL_LABELS, Context, filled
-from beian.core.precheck.idnumbers import NumberProblem, check_resident_id, check_uscc
+from beian.core.precheck.idnumbers import (
+    NumberProblem,
+    check_resident_id,
+    check_uscc,
+    resident_id_valid,
+)
 
 RESIDENT_ID_CODES = {
     "length": 1301,
@@ -29,12 +34,27 @@ USCC_CODES = {
 }
 ORGANIZE_NUMBER = "icp_subject.organize_info.certificate_number"
 _NUMBER_FIELDS = {path: f"{path}.certificate_number" for path in PRINCIPAL_LABELS}
+RESIDENT_ID_CARD = dictionaries.RESIDENT_ID_CARD
 
 
 def resident_id_numbers(doc: FilingDocument, ctx: Context) -> Iterable[Finding]:
     """Every number given as a resident ID card follows GB 11643."""
     organize = doc.icp_subject.organize_info
     (subject_path, subject), (applet_path, applet) = ctx.principals
+    # The usual case first: every resident ID number valid, each distinct one checked once
+    # (an individual's number usually appears three times) without building problems.
+    today, valid = ctx.today, None
+    for type_id, number in (
+        (subject.certificate_type, subject.certificate_number),
+        (applet.certificate_type, applet.certificate_number),
+        (organize.certificate_type, organize.certificate_number),
+    ):
+        if type_id == RESIDENT_ID_CARD and number != valid:
+            if number is None or not resident_id_valid(number, today):
+                break  # blank, or something to report: the detailed way below
+            valid = number
+    else:
+        return ()
     places = (
         (subject_path, subject.certificate_type, subject.certificate_number),
         (applet_path, applet.certificate_type, applet.certificate_number),

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from itertools import chain
-from operator import attrgetter, call, itemgetter
+from collections.abc import Callable, Iterable, Iterator
+from operator import attrgetter
 from typing import Any
 
 from beian.core.document import FilingDocument
@@ -74,37 +73,42 @@ _ORGANISATION = tuple(
     for path, label in ORGANISATION_FIELDS.items()
 )
 # The same fields grouped by the part of the document they sit in, and split by kind, to
-# tell "all given" (the usual case) in a few C-level passes: text fields are given unless
-# None, "" (both false) or only spaces; the numbers unless None (0 counts as given); the
-# lists unless None or empty. Each part's values are read from its __dict__ (where pydantic
-# keeps them) by one itemgetter: much cheaper than an attribute path per field.
+# tell "all given" (the usual case) at once: text fields are given unless None, "" (both
+# false) or only spaces; the numbers unless None (0 counts as given); the lists unless None
+# or empty.
 _NOT_TEXT = (".type", ".certificate_type", ".service_content_types", ".nrlx_details")
-
-
-def _read_items(names: list[str]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
-    # A lone name is read twice, so that every getter returns a tuple (of values that are
-    # all given or not, whatever their number).
-    return itemgetter(*names) if len(names) > 1 else itemgetter(*names, *names)
-
-
 _SECTIONS: dict[str, tuple[list[str], list[str]]] = {}
 for _path in REQUIRED_FIELDS:
     _section, _name = _path.rsplit(".", 1)
     _texts, _others = _SECTIONS.setdefault(_section, ([], []))
     (_others if _path.endswith(_NOT_TEXT) else _texts).append(_name)
-_read_sections = attrgetter(*_SECTIONS)
-_READ_TEXTS = tuple(_read_items(texts) for texts, _ in _SECTIONS.values())
-_READ_OTHERS = tuple(_read_items(others) for _, others in _SECTIONS.values())
 
 
-def _all_given(doc: FilingDocument) -> bool:
-    # All in C-level passes: a Python loop over the parts would cost more than the reading.
-    data = tuple(map(vars, _read_sections(doc)))
-    texts = tuple(chain.from_iterable(map(call, _READ_TEXTS, data)))
-    if not all(texts) or any(map(str.isspace, texts)):
-        return False
-    others = tuple(chain.from_iterable(map(call, _READ_OTHERS, data)))
-    return None not in others and [] not in others
+def _all_given_source() -> str:
+    """The source of _all_given: every required value read from its part's __dict__ (where
+    pydantic keeps it) by a subscript written out, so the usual case costs two tuples and
+    three C-level passes. Generated from the table above, which stays the one place the
+    fields are named; measured at less than half the cost of getters applied in a loop."""
+    lines = ["def _all_given(doc):"]
+    texts: list[str] = []
+    others: list[str] = []
+    for index, (section, (text_names, other_names)) in enumerate(_SECTIONS.items()):
+        lines.append(f"    part{index} = doc.{section}.__dict__")
+        texts += [f"part{index}[{name!r}]" for name in text_names]
+        others += [f"part{index}[{name!r}]" for name in other_names]
+    lines += [
+        f"    texts = ({', '.join(texts)},)",
+        "    if not all(texts) or any(map(str.isspace, texts)):",
+        "        return False",
+        f"    others = ({', '.join(others)},)",
+        "    return None not in others and [] not in others",
+    ]
+    return "\n".join(lines)
+
+
+_namespace: dict[str, Any] = {}
+exec(_all_given_source(), _namespace)  # noqa: S102 - source built above from constants
+_all_given: Callable[[FilingDocument], bool] = _namespace["_all_given"]
 
 
 def required_fields(doc: FilingDocument, ctx: Context) -> Iterable[Finding]:
