@@ -65,3 +65,40 @@ def test_run_serves_pages_beside_a_worker_and_stops_both(tmp_path):
     assert "demo-applicant" in output and f"127.0.0.1:{port}" in output
     leftover = subprocess.run(["pgrep", "-s", str(server.pid)], capture_output=True, text=True)
     assert leftover.stdout.split() == []
+
+
+def test_serve_with_two_workers_answers_from_two_processes(tmp_path):
+    url = f"sqlite:///{tmp_path}/serve.db"
+    upgrade(url)
+    port = _free_port()
+    env = os.environ | {"BEIAN_DATABASE_URL": url}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "beian", "serve", "--workers", "2", "--port", str(port)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True,
+    )
+    try:
+        answered = 0
+        for _ in range(150):  # both processes need a moment to start; give up after ~30 s
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=1) as reply:
+                    answered += reply.status == 200
+                    break
+            except OSError:
+                time.sleep(0.2)
+        assert answered == 1
+        # uvicorn's supervisor starts one process per worker (multiprocessing's spawn).
+        servers = subprocess.run(["pgrep", "-P", str(server.pid), "-f", "spawn_main"],
+                                 capture_output=True, text=True).stdout.split()
+        assert len(servers) == 2
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.communicate(timeout=30)
+    # multiprocessing's resource tracker leaves a moment after its parent; wait up to ~10 s.
+    for _ in range(50):
+        leftover = subprocess.run(["pgrep", "-s", str(server.pid)], capture_output=True,
+                                  text=True).stdout.split()
+        if not leftover:
+            break
+        time.sleep(0.2)
+    assert leftover == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 
 import pytest
 import uvicorn
@@ -34,6 +35,25 @@ def test_serve_runs_uvicorn_on_the_configured_database(served, monkeypatch, tmp_
     assert app.state.settings.database_url == url
     assert str(app.state.sessions.kw["bind"].url) == url
     assert options == {"host": "0.0.0.0", "port": 9001}
+
+
+def test_several_workers_build_the_app_in_each_process(served):
+    args = _parse("serve", "--workers", "3")
+    args.handler(args)
+    [(app, options)] = served
+    # uvicorn can only start processes from an import string, never from an object.
+    assert app == web_cli.APP_FACTORY
+    assert options == {"factory": True, "host": "127.0.0.1", "port": 8000, "workers": 3}
+    module, name = web_cli.APP_FACTORY.split(":")
+    assert callable(getattr(importlib.import_module(module), name))
+
+
+@pytest.mark.parametrize("workers", ["0", "65", "two", "-1"])
+def test_serve_refuses_a_bad_number_of_workers(workers, capsys):
+    with pytest.raises(SystemExit) as caught:
+        _parse("serve", "--workers", workers)
+    assert caught.value.code == 2
+    assert "processes" in capsys.readouterr().err
 
 
 def test_serve_defaults_to_localhost_8000(served):
