@@ -41,22 +41,20 @@ class Context:
     filing_id: str | None = None
     # Whose filing it is: only this applicant's uploads may be named (rules.uploads).
     applicant: str | None = None
-    # Answers already asked of the registry during this check (two rules need the same).
-    _subject_facts: dict[tuple[int, str], SubjectFacts] = field(
-        default_factory=dict, init=False, repr=False, compare=False
-    )
+    # The last answer asked of the registry about a subject, and the question: two rules ask
+    # the same one. (One slot, not a dict: a dict made for every check cost more.)
+    _facts_asked: tuple[int, str] | None = field(default=None, init=False, repr=False)
+    _facts: SubjectFacts | None = field(default=None, init=False, repr=False)
 
     def subject_facts(self, certificate_type: int, number: str) -> SubjectFacts | None:
         """The registry's facts about a subject, asked once per check; None offline."""
         if self.registry is None:
             return None
         key = (certificate_type, number)
-        facts = self._subject_facts.get(key)
-        if facts is None:
-            facts = self.registry.subject_facts(
-                certificate_type, number, exclude_filing=self.filing_id
-            )
-            self._subject_facts[key] = facts
+        if self._facts is not None and self._facts_asked == key:
+            return self._facts
+        facts = self.registry.subject_facts(certificate_type, number, exclude_filing=self.filing_id)
+        self._facts_asked, self._facts = key, facts
         return facts
 
 

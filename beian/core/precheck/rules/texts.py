@@ -55,6 +55,13 @@ def find_words(text: str, words: tuple[str, ...]) -> list[str]:
     return [word for word in words if word in folded]
 
 
+def _words_in_folded(folded: str, words: tuple[str, ...]) -> list[str]:
+    """find_words for a text already folded (normalise)."""
+    if _patterns(words)[2].search(folded) is None:
+        return []
+    return [word for word in words if word in folded]
+
+
 def _none_in_simple_text(text: str, words: tuple[str, ...]) -> bool:
     """Whether the text is simple and surely holds none of the words (see find_words)."""
     return is_simple(text) and _patterns(words)[1].search(text) is None
@@ -196,7 +203,9 @@ def _individual_name_problems(name: str) -> list[Finding]:
                 "请修改小程序名称，去掉“中国”“中华”“国家”等字样",
             )
         )
-    words = find_words(name, word_list("individual_name_words"))
+    # The name is folded already: look for the words in it directly (find_words would first
+    # try the raw text, which saves folding, not searching).
+    words = _words_in_folded(folded, word_list("individual_name_words"))
     if words:
         found.append(
             Finding(
