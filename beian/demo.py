@@ -30,6 +30,7 @@ from beian.filings import review, service, verification
 from beian.filings.models import Filing, FilingEvent
 from beian.notifications.channels import build_channels
 from beian.notifications.models import LocalSms
+from beian.testing.media import register_media
 from beian.worker import load_task_modules, run_once
 
 APPLICANT = "demo-applicant"
@@ -96,6 +97,9 @@ def run_demo(sessions: sessionmaker[Session], clock: FixedClock, say: Callable[[
         )
     )
     principal["verify_task_id"] = task.id
+    # The sample names its files by hand-written ids: record them as the applicant's
+    # uploads (rows only, no files), as the upload endpoint would have.
+    act(lambda s: register_media(s, document, owner=APPLICANT, now=clock.now()))
 
     say("== 2. 填写并预检：故意漏填前置审批、备注过短 ==")
     draft = copy.deepcopy(document)
@@ -158,6 +162,7 @@ def run_demo(sessions: sessionmaker[Session], clock: FixedClock, say: Callable[[
     )
     fixed = copy.deepcopy(document)
     fixed["icp_subject"]["organize_info"]["certificate_photo"] = "media-licence-retake"
+    act(lambda s: register_media(s, fixed, owner=APPLICANT, now=clock.now()))
     act(
         lambda s: service.update_filing(
             s, filing_id=filing.id, applicant=APPLICANT, document=fixed, now=clock.advance(hours=2)

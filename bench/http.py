@@ -20,6 +20,7 @@ from argon2 import PasswordHasher
 from beian.accounts.service import create_user
 from beian.db import make_engine, make_sessionmaker, transaction
 from beian.facecheck import service as facecheck
+from beian.testing.media import register_media
 from bench import corpus
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,8 +38,9 @@ class Server:
 
 
 def prepare(url: str) -> dict[str, str]:
-    """An applicant account and a passed face check for each applet principal the corpus
-    names (the pre-check refuses a task that checked someone else); name -> task id."""
+    """An applicant account, the uploads the corpus documents name (made by that account,
+    or the pre-check refuses them) and a passed face check for each applet principal the
+    corpus names (the pre-check refuses a task that checked someone else); name -> task id."""
     engine = make_engine(url)
     sessions = make_sessionmaker(engine)
     now = datetime.now(UTC)  # the server runs on the system clock
@@ -46,6 +48,8 @@ def prepare(url: str) -> dict[str, str]:
         with transaction(sessions) as session:
             create_user(session, username=USERNAME, password=PASSWORD, role="applicant",
                         now=now, hasher=PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+            for sample in _samples():
+                register_media(session, sample, owner=USERNAME, now=now)
             tasks = {}
             for name in _principals():
                 task = facecheck.create_task(session, applicant_key=USERNAME,
@@ -118,9 +122,15 @@ def _principal(document: dict[str, Any]) -> str:
     return str(document["icp_applets"]["principal_info"]["name"])
 
 
+def _samples() -> list[dict[str, Any]]:
+    """One document of each kind the corpus alternates (enterprise, individual): together
+    they name every principal and every media id of the corpus."""
+    return [corpus.document(i) for i in range(2)]
+
+
 def _principals() -> list[str]:
-    """The applet principals of the corpus (enterprise and individual documents alternate)."""
-    return sorted({_principal(corpus.document(i)) for i in range(2)})
+    """The applet principals of the corpus."""
+    return sorted({_principal(document) for document in _samples()})
 
 
 def rss_mb(pid: int) -> tuple[float, float]:

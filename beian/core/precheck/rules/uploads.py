@@ -9,12 +9,14 @@ cannot tell whether another applicant's file exists. The face-check task id
 from __future__ import annotations
 
 from collections.abc import Iterable
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from beian.core.document import FilingDocument
 from beian.core.findings import WARNING, Finding
 from beian.core.media import ACCEPTED, kind_for_field
 from beian.core.precheck.context import PRINCIPAL_LABELS, Context
+from beian.core.precheck.registry import UploadFacts
 from beian.core.precheck.rules.documents import MATERIAL_LABELS
 
 OFFLINE = 2801
@@ -39,6 +41,38 @@ _SINGLE = {
     },
 }
 _SINGLE_PATHS = tuple((path, tuple(path.split("."))) for path in _SINGLE)
+# Read from the parsed document by C-level getters, from each part's __dict__ (where
+# pydantic keeps the values), as rules.required does: this runs on every check.
+_read_parts = attrgetter(
+    "icp_subject.personal_info",
+    "icp_subject.organize_info",
+    "icp_subject.principal_info",
+    "icp_applets.principal_info",
+    "icp_applets.base_info",
+    "icp_materials",
+)
+_read_principal_media = itemgetter(*_PRINCIPAL_MEDIA)
+_read_materials = itemgetter(*MATERIAL_LABELS)
+# The paths of list items, built once (the document model allows 50 pre-approval items
+# and 10 files per material).
+_NRLX_PATHS = tuple(f"{NRLX}.{index}.media" for index in range(50))
+_MATERIAL_PATHS = tuple(
+    tuple(f"icp_materials.{name}.{index}" for index in range(10)) for name in MATERIAL_LABELS
+)
+
+def _fit(path: str) -> tuple[tuple[str, ...], str | None]:
+    """The file types a field accepts, and "certificate" where the upload must have been
+    made (and checked) for a certificate field, else None."""
+    kind = kind_for_field(path)
+    assert kind is not None, f"{path} takes no upload"
+    return ACCEPTED[kind], "certificate" if kind == "certificate" else None
+
+
+# Looked up per field on every check, instead of a regex search on the path.
+_FITS = {
+    path: _fit(path)
+    for path in (*_SINGLE, *_NRLX_PATHS, *(path for paths in _MATERIAL_PATHS for path in paths))
+}
 _TYPE_NAMES = {"image/jpeg": "JPEG", "image/png": "PNG", "application/pdf": "PDF",
                "video/mp4": "MP4"}
 
@@ -49,6 +83,101 @@ def named_media(document: FilingDocument | dict[str, Any]) -> list[tuple[str, st
     Takes the parsed document or its raw JSON (the database registry reads ahead from the
     raw form): in the raw form anything that is not a non-blank string is no id.
     """
+    if isinstance(document, dict):
+        return _named_in_json(document)
+    personal, organize, subject, applet, applet_base, materials = _read_parts(document)
+    values = (
+        personal.residence_permit,
+        organize.certificate_photo,
+        *_read_principal_media(subject.__dict__),
+        *_read_principal_media(applet.__dict__),
+    )
+    found = [
+        (path, value)
+        for path, value in zip(_SINGLE, values, strict=True)
+        if value is not None and value.strip()
+    ]
+    nrlx = applet_base.nrlx_details
+    if nrlx:
+        # strict=False: there are paths for as many items as the model allows.
+        for path, item in zip(_NRLX_PATHS, nrlx, strict=False):
+            if item.media is not None and item.media.strip():
+                found.append((path, item.media))
+    for paths, items in zip(_MATERIAL_PATHS, _read_materials(materials.__dict__), strict=True):
+        if items:
+            found.extend(
+                (path, item) for path, item in zip(paths, items, strict=False) if item.strip()
+            )
+    return found
+
+
+def uploaded_media(doc: FilingDocument, ctx: Context) -> Iterable[Finding]:
+    """Each media id names an upload of the applicant whose file type suits the field."""
+    named = named_media(doc)
+    if not named:
+        return ()
+    if ctx.registry is None:
+        return (_offline_at(named[0][0]),)
+    uploads = ctx.registry.uploads({media_id for _, media_id in named}, owner=ctx.applicant)
+    found = []
+    for path, media_id in named:
+        upload = uploads.get(media_id)
+        if upload is not None:
+            accepted, certificate = _FITS[path]
+            if upload.content_type in accepted and (not certificate or upload.kind == certificate):
+                continue  # the usual case: the applicant's own upload, made for such a field
+        found.append(_problem(path, media_id, upload, kind_for_field(path)))
+    return found
+
+
+def _problem(path: str, media_id: str, upload: UploadFacts | None, kind: str | None) -> Finding:
+    label = _label(path)
+    if upload is None:
+        return Finding(
+            NOT_UPLOADED,
+            path,
+            f"{label}的文件 ID「{media_id[:40]}」不是您上传的文件",
+            f"请在本系统上传{label}，并在 {path} 填写上传后返回的文件 ID",
+        )
+    assert kind is not None
+    if upload.content_type not in ACCEPTED[kind]:
+        accepted = "、".join(_TYPE_NAMES.get(t, t) for t in ACCEPTED[kind])
+        given = _TYPE_NAMES.get(upload.content_type, upload.content_type)
+        return Finding(
+            WRONG_FILE_TYPE,
+            path,
+            f"{label}只接受 {accepted} 格式的文件，而所填文件是 {given}",
+            f"请上传 {accepted} 格式的{label}，并在 {path} 填写新的文件 ID",
+        )
+    # Colour, resolution and sharpness are checked only on uploads made for a
+    # certificate field; another upload named here would have skipped those checks.
+    return Finding(
+        NOT_CHECKED_AS_CERTIFICATE,
+        path,
+        f"所填文件不是作为证件照片上传的，未经过证件照片检查，不能用作{label}",
+        f"请在{label}处重新上传证件照片（彩色、清晰），并在 {path} 填写新的文件 ID",
+    )
+
+
+def _offline_at(path: str) -> Finding:
+    return Finding(
+        OFFLINE,
+        path,
+        "离线校验无法核实文件 ID 是否为本人上传的文件",
+        "提交到系统后会自动核实；请确认每个文件都已通过本系统上传，并填写上传后返回的文件 ID",
+        WARNING,
+    )
+
+
+def _label(path: str) -> str:
+    if path in _SINGLE:
+        return _SINGLE[path]
+    if path.startswith(NRLX):
+        return "前置审批文件"
+    return MATERIAL_LABELS.get(path.split(".")[1], "文件")
+
+
+def _named_in_json(document: dict[str, Any]) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     for path, names in _SINGLE_PATHS:
         _add(found, path, _get(document, *names))
@@ -64,76 +193,12 @@ def named_media(document: FilingDocument | dict[str, Any]) -> list[tuple[str, st
     return found
 
 
-def uploaded_media(doc: FilingDocument, ctx: Context) -> Iterable[Finding]:
-    """Each media id names an upload of the applicant whose file type suits the field."""
-    named = named_media(doc)
-    if not named:
-        return ()
-    if ctx.registry is None:
-        return (
-            Finding(
-                OFFLINE,
-                named[0][0],
-                "离线校验无法核实文件 ID 是否为本人上传的文件",
-                "提交到系统后会自动核实；请确认每个文件都已通过本系统上传，"
-                "并填写上传后返回的文件 ID",
-                WARNING,
-            ),
-        )
-    uploads = ctx.registry.uploads({media_id for _, media_id in named}, owner=ctx.applicant)
-    found = []
-    for path, media_id in named:
-        label = _label(path)
-        upload = uploads.get(media_id)
-        kind = kind_for_field(path)
-        if upload is None:
-            found.append(
-                Finding(
-                    NOT_UPLOADED,
-                    path,
-                    f"{label}的文件 ID「{media_id[:40]}」不是您上传的文件",
-                    f"请在本系统上传{label}，并在 {path} 填写上传后返回的文件 ID",
-                )
-            )
-        elif kind is not None and upload.content_type not in ACCEPTED[kind]:
-            accepted = "、".join(_TYPE_NAMES.get(t, t) for t in ACCEPTED[kind])
-            found.append(
-                Finding(
-                    WRONG_FILE_TYPE,
-                    path,
-                    f"{label}只接受 {accepted} 格式的文件，"
-                    f"而所填文件是 {_TYPE_NAMES.get(upload.content_type, upload.content_type)}",
-                    f"请上传 {accepted} 格式的{label}，并在 {path} 填写新的文件 ID",
-                )
-            )
-        elif kind == "certificate" and upload.kind != "certificate":
-            # Colour, resolution and sharpness are checked only on uploads made for a
-            # certificate field; another upload named here would skip those checks.
-            found.append(
-                Finding(
-                    NOT_CHECKED_AS_CERTIFICATE,
-                    path,
-                    f"所填文件不是作为证件照片上传的，未经过证件照片检查，不能用作{label}",
-                    f"请在{label}处重新上传证件照片（彩色、清晰），并在 {path} 填写新的文件 ID",
-                )
-            )
-    return found
-
-
-def _label(path: str) -> str:
-    if path in _SINGLE:
-        return _SINGLE[path]
-    if path.startswith(NRLX):
-        return "前置审批文件"
-    return MATERIAL_LABELS.get(path.split(".")[1], "文件")
-
-
 def _get(value: Any, *names: str) -> Any:
-    """The value at `names` in a parsed document (attributes) or raw JSON (keys)."""
+    """The value at `names` in raw JSON, or None where a part is missing or no object."""
     for name in names:
-        if value is None:
+        if not isinstance(value, dict):
             return None
-        value = value.get(name) if isinstance(value, dict) else getattr(value, name, None)
+        value = value.get(name)
     return value
 
 
