@@ -12,9 +12,11 @@ from stdnum.cn import ric, uscc
 from beian.core import dictionaries
 from beian.core.precheck.idnumbers import (
     USCC_ALPHABET,
+    _uscc_check_in_alphabet,
     check_resident_id,
     check_uscc,
     resident_id_check_character,
+    resident_id_valid,
     uscc_check_character,
 )
 
@@ -193,3 +195,23 @@ def test_our_uscc_check_character_is_stdnum_s(first17):
 @given(st.text(alphabet="0123456789", min_size=17, max_size=17))
 def test_our_resident_id_check_character_is_stdnum_s(first17):
     assert resident_id_check_character(first17) == ric.calc_check_digit(first17 + "0")
+
+
+@settings(derandomize=True, max_examples=500, deadline=None)
+@given(st.text(alphabet=USCC_ALPHABET, min_size=17, max_size=18))
+def test_the_fast_uscc_check_character_is_stdnum_s(code):
+    assert _uscc_check_in_alphabet(code) == uscc.calc_check_digit(code[:17] + "0")
+
+
+@settings(derandomize=True, max_examples=1000, deadline=None)
+@given(
+    region=st.sampled_from([*COUNTIES[::40], "119999", "990000", "830000", "710000"]),
+    born=st.sampled_from(["18991231", "19000101", "19860101", "19900230", "20260302", "20260303"])
+    | st.dates(min_value=date(1900, 1, 1), max_value=TODAY).map(lambda day: f"{day:%Y%m%d}"),
+    sequence=st.integers(min_value=0, max_value=999),
+    last=st.sampled_from(["", *"0123456789Xx"]),
+)
+def test_the_fast_resident_id_verdict_agrees_with_the_detailed_checks(region, born, sequence, last):
+    body = f"{region}{born}{sequence:03d}"
+    number = body + (last or resident_id_check_character(body))
+    assert resident_id_valid(number, TODAY) == (check_resident_id(number, today=TODAY) == [])
