@@ -9,8 +9,9 @@ reads the bytes, upload a real file through beian.documents.service instead.
 
 from __future__ import annotations
 
+import copy
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,7 +19,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from beian.core.media import ACCEPTED, kind_for_field
+from beian.core.media import ACCEPTED, JPEG, MP4, PDF, PNG, kind_for_field
 from beian.core.precheck.registry import InMemoryRegistry
 from beian.core.precheck.rules.uploads import named_media
 from beian.documents.models import Media
@@ -79,7 +80,26 @@ def register_media_in(
         )
 
 
+def with_media_ids(document: dict[str, Any], rename: Callable[[str], str]) -> dict[str, Any]:
+    """A copy of the document with every media id renamed: an id belongs to one owner, so
+    the same sample filed by two applicants needs ids of its own for each."""
+    renamed = copy.deepcopy(document)
+    for path, media_id in named_media(renamed):
+        *parents, last = path.split(".")
+        target: Any = renamed
+        for key in parents:
+            target = target[int(key)] if key.isdigit() else target[key]
+        target[int(last) if last.isdigit() else last] = rename(media_id)
+    return renamed
+
+
+_EXTENSIONS = {JPEG: "jpg", PNG: "png", PDF: "pdf", MP4: "mp4"}
+
+
 def _row(upload: NamedUpload, *, owner: str, now: datetime) -> dict[str, Any]:
+    # A key of the storage's own form, unique per id, under which no file is stored: a
+    # page asking for the bytes finds none (and answers 404) rather than a malformed key.
+    name = hashlib.sha256(upload.media_id.encode()).hexdigest()[:32]
     return {
         "id": upload.media_id,
         "owner_key": owner,
@@ -88,7 +108,6 @@ def _row(upload: NamedUpload, *, owner: str, now: datetime) -> dict[str, Any]:
         "content_type": upload.content_type,
         "size": 0,
         "sha256": hashlib.sha256(b"").hexdigest(),
-        # No bytes are stored under it; the key is unique like a real one.
-        "storage_key": f"registered/{upload.media_id}",
+        "storage_key": f"{name[:2]}/{name}.{_EXTENSIONS[upload.content_type]}",
         "created_at": now,
     }

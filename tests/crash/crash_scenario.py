@@ -40,6 +40,7 @@ from beian.db import make_engine, make_sessionmaker, transaction
 from beian.db.models import metadata
 from beian.facecheck import service as facecheck
 from beian.notifications.models import OutboxMessage
+from beian.testing.media import register_media
 from beian.timers.models import Timer
 from tests.crash import crash_driver as driver
 from tests.crash.crash_checks import problems
@@ -152,7 +153,8 @@ class CrashRun:
     # --- set-up ---------------------------------------------------------------------
 
     def _set_up(self) -> None:
-        """Users through `beian users create`, one passed face check, the server."""
+        """Users through `beian users create`, the uploads and a passed face check for each
+        case, the server."""
         self._start_server()
         accounts: list[tuple[str, str, str | None]] = [
             ("applicant", driver.APPLICANT, None), ("platform_reviewer", driver.PLATFORM, None)
@@ -168,6 +170,10 @@ class CrashRun:
         groups = list(self.budget.groups)
         self.rng.shuffle(groups)
         self.cases = driver.cases(groups, self._passed_face_task, self.budget.corpus_offset)
+        with transaction(self.sessions) as session:  # the uploads the documents name
+            for case in self.cases:
+                register_media(session, case.document, owner=driver.APPLICANT,
+                               now=self.clock.now())
 
     def _passed_face_task(self, principal_name: str) -> str:
         """A passed face check of this principal (one per person, made when first asked)."""

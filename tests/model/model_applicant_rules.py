@@ -79,7 +79,9 @@ class ApplicantRules(Harness):
             face_task=self.new_face_task(PEOPLE[person].name),
             comment=comment,
             phone_of=phone_of,
+            media_suffix=f".{APPLICANTS.index(owner)}",
         )
+        self.world.upload_media(document, owner)
         now = self.now()
         filing, findings = self.attempt(
             "create",

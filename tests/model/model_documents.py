@@ -7,13 +7,13 @@ it on purpose (a borrowed phone). Check characters come from python-stdnum.
 
 from __future__ import annotations
 
-import copy
 import json
 from dataclasses import dataclass
 from typing import Any
 
 from stdnum.cn import ric, uscc
 
+from beian.testing.media import with_media_ids
 from tests.journey import EXAMPLE
 
 
@@ -91,9 +91,11 @@ def build_document(
     comment: int = 0,
     address: int = 0,
     phone_of: int | None = None,
+    media_suffix: str = "",
 ) -> dict[str, Any]:
-    """A filing document; `phone_of` makes the applet principal give another person's phone."""
-    data = copy.deepcopy(_example())
+    """A filing document; `phone_of` makes the applet principal give another person's phone;
+    `media_suffix` ends each media id (each applicant names uploads of their own)."""
+    data = with_media_ids(_example(), lambda media_id: media_id + media_suffix)
     owner = SUBJECTS[subject]
     boss = PEOPLE[owner.principal]
     person = PEOPLE[applet_person]

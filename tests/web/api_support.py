@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from beian.clock import FixedClock
 from beian.config import Settings
+from beian.db import transaction
+from beian.testing.media import register_media
 from beian.web.app import create_app
 from tests.journey import edited  # noqa: F401  (re-exported for the API tests)
 from tests.web.web_helpers import FAST_HASHER, add_user, api_token
@@ -49,6 +51,7 @@ class Api:
         *,
         sms_gateway: str = "local",
     ) -> None:
+        self.sessions, self.clock = sessions, clock
         for username, role, province in USERS:
             add_user(sessions, clock, username, role, province=province)
         settings = Settings(storage_dir=storage, sms_gateway=sms_gateway)
@@ -62,6 +65,11 @@ class Api:
         if user is not None:
             headers["Authorization"] = f"Bearer {self.tokens[user]}"
         return self.client.request(method, "/api/v1" + path, headers=headers, **kwargs)
+
+    def register_media(self, document: dict[str, Any], owner: str = APPLICANT) -> None:
+        """Record the media ids the document names as `owner`'s uploads (rows, no files)."""
+        with transaction(self.sessions) as session:
+            register_media(session, document, owner=owner, now=self.clock.now())
 
     def ok(self, method: str, path: str, user: str | None = None, **kwargs: Any) -> Any:
         """Call and require a 2xx answer; return its JSON."""

@@ -10,6 +10,7 @@ import pytest
 from beian.notifications.channels import Channels
 from beian.worker import load_task_modules, run_once
 from tests.documents import face_photos as faces
+from tests.documents import paper_photos as papers
 from tests.journey import EXAMPLE
 from tests.web.api_support import APPLICANT, BUREAU, OPERATOR, PLATFORM, Api, edited, rejection
 
@@ -60,6 +61,15 @@ def test_a_filing_goes_from_draft_to_the_public_record_through_the_api(
                      files={"photo": ("me.jpg", faces.encode(faces.portrait()), "image/jpeg")})
     assert photo.json()["task"]["status"] == "review"
     applet_principal["verify_task_id"] = task["id"]
+
+    # The business licence is uploaded for real; the other files are recorded as uploaded.
+    licence = api.call("POST", "/media", APPLICANT,
+                       data={"field": "icp_subject.organize_info.certificate_photo"},
+                       files={"file": ("licence.jpg", faces.encode(papers.business_licence()),
+                                       "image/jpeg")})
+    assert licence.status_code == 201, licence.text
+    document["icp_subject"]["organize_info"]["certificate_photo"] = licence.json()["id"]
+    api.register_media(document)
 
     filing = api.call("POST", "/filings", APPLICANT, json=document)
     assert filing.status_code == 201

@@ -6,7 +6,7 @@ import io
 
 import pytest
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 import beian.provinces.models  # noqa: F401  (the app reads it; beian.db.models does not list it yet)
 from beian.audit.models import AuditEntry
@@ -125,6 +125,9 @@ def test_documents_show_their_checks_and_personal_ones_wait_for_the_reveal(
 ):
     licence, id_front = uploads
     filing_id = submitted(world, document)
+    # A filing names only uploads at submission; one record gone since is pointed out.
+    gone = document["icp_applets"]["principal_info"]["certificate_photo_back"]
+    world.act(lambda s: s.execute(delete(Media).where(Media.id == gone)))
     client = client_for(app, "reviewer")
     page = client.get(f"/review/{filing_id}").text
     assert f'<img src="/review/{filing_id}/media/{licence}"' in page
@@ -135,7 +138,6 @@ def test_documents_show_their_checks_and_personal_ones_wait_for_the_reveal(
     # The OCR warning is shown, with the ID numbers it quotes masked.
     assert "OCR 核对：证件照片上识别的证件号码为「110***********0023」" in page
     assert ID_NUMBER not in page and "110105199207080023" not in page
-    # A document the filing names but nobody uploaded is pointed out.
     assert "未找到上传记录" in page
 
     revealed = post(client, f"/review/{filing_id}/reveal", f"/review/{filing_id}").text
