@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, insert, tuple_, update
+from sqlalchemy import CursorResult, Table, bindparam, insert, tuple_, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -124,6 +124,9 @@ def _write_together(
     """Write the moved columns of many filings with the same optimistic version check the
     ORM makes one row at a time: one UPDATE per set of identical new values (a surge of
     one event has one), matching rows by (id, version)."""
+    if len(filings) == 1:
+        _write_one(session, filings[0], moved[0])
+        return
     groups: dict[tuple[Any, ...], list[int]] = {}
     for index, values in enumerate(moved):
         groups.setdefault(tuple(values[name] for name in _MOVED), []).append(index)
@@ -143,6 +146,29 @@ def _write_together(
         for name, value in values.items():  # what the ORM would have flushed is now stored
             set_committed_value(filing, name, value)
         set_committed_value(filing, "version", filing.version + 1)
+
+
+# A person's action moves one filing: a plain (id, version) test, compiled once (the IN
+# of pairs above is expanded, value by value, on every execution).
+_WRITE_ONE = (
+    update(_FILINGS)
+    .where(_FILINGS.c.id == bindparam("filing_id"),
+           _FILINGS.c.version == bindparam("expected_version"))
+    .values(version=_FILINGS.c.version + 1, **{name: bindparam(f"new_{name}") for name in _MOVED})
+)
+
+
+def _write_one(session: Session, filing: Filing, values: dict[str, Any]) -> None:
+    """`_write_together` for one filing."""
+    result = session.execute(_WRITE_ONE, {
+        "filing_id": filing.id, "expected_version": filing.version,
+        **{f"new_{name}": values[name] for name in _MOVED},
+    })
+    if cast(CursorResult[Any], result).rowcount != 1:
+        raise StaleDataError("the filing changed meanwhile")
+    for name in _MOVED:
+        set_committed_value(filing, name, values[name])
+    set_committed_value(filing, "version", filing.version + 1)
 
 
 def _target(filing: Filing, event: Event) -> Status:

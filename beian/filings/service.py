@@ -11,11 +11,13 @@ import secrets
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, insert, select
+from sqlalchemy import Table, bindparam, delete, inspect, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from beian.core.precheck import precheck
 from beian.core.workflow import EDITABLE, Event, Status
+from beian.db.multirow import multi_row_insert, multi_row_values
 from beian.filings import verification
 from beian.filings.documents import changed_paths, denormalise, people
 from beian.filings.errors import (
@@ -32,18 +34,13 @@ from beian.filings.registry import DatabaseRegistry
 MAX_DOCUMENT_BYTES = 200_000
 _PEOPLE = cast(Table, FilingPerson.__table__)
 _DELETE_PEOPLE = delete(_PEOPLE).where(_PEOPLE.c.filing_id == bindparam("filing_id"))
-_PERSON_COLUMNS = ("role", "certificate_hash", "mobile_hash")
-# One multi-row INSERT per number of people (a document names at most two), built once so
-# that it is compiled once: a list of parameter sets would be an executemany, which
-# psycopg runs as a pipeline with a synchronisation round trip of its own.
-_INSERT_PEOPLE = {
-    count: insert(_PEOPLE).values([
-        {"filing_id": bindparam("filing_id"),
-         **{name: bindparam(f"{name}_{i}") for name in _PERSON_COLUMNS}}
-        for i in range(count)
-    ])
-    for count in (1, 2)
-}
+_PERSON_COLUMNS = ("filing_id", "role", "certificate_hash", "mobile_hash")
+_FILINGS = cast(Table, Filing.__table__)
+_STORE_SUBMITTED = (
+    update(_FILINGS)
+    .where(_FILINGS.c.id == bindparam("filing_id"))
+    .values(submitted_document=bindparam("submitted", type_=_FILINGS.c.submitted_document.type))
+)
 # Editable even after a rejection locked the rest: the face check lives three days, so a
 # filing fixed later must be able to name a fresh one.
 ALWAYS_EDITABLE = ("icp_applets.principal_info.verify_task_id",)
@@ -251,14 +248,18 @@ def _record_submission(session: Session, filing: Filing) -> None:
     """
     if filing.submitted_document is not None:
         session.execute(_DELETE_PEOPLE, {"filing_id": filing.id})
-    found = people(filing.document)
-    if found:
-        values: dict[str, str] = {"filing_id": filing.id}
-        for i, person in enumerate(found):
-            values.update({f"{name}_{i}": value
-                           for name, value in zip(_PERSON_COLUMNS, person, strict=True)})
-        session.execute(_INSERT_PEOPLE[len(found)], values)
-    filing.submitted_document = filing.document
+    rows = [dict(zip(_PERSON_COLUMNS, (filing.id, *person), strict=True))
+            for person in people(filing.document)]
+    if rows:  # everyone named (at most two) in one statement, compiled once
+        session.execute(multi_row_insert(_PEOPLE, _PERSON_COLUMNS, len(rows)),
+                        multi_row_values(_PERSON_COLUMNS, rows))
+    if inspect(filing).attrs.document.history.has_changes():
+        filing.submitted_document = filing.document  # written with the document
+    else:
+        # The stored document as it is: one plain UPDATE, not a flush of the unit of work
+        # (the move that follows checks and raises the version).
+        session.execute(_STORE_SUBMITTED, {"filing_id": filing.id, "submitted": filing.document})
+        set_committed_value(filing, "submitted_document", filing.document)
 
 
 def _check_shape(document: Any) -> None:

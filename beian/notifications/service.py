@@ -47,6 +47,7 @@ from beian.clock import Clock, as_utc
 from beian.crypto.cipher import keyed_hash
 from beian.crypto.redact import redact
 from beian.db import transaction
+from beian.db.multirow import multi_row_insert, multi_row_values
 from beian.notifications.channels import (
     Channel,
     Channels,
@@ -92,6 +93,8 @@ _RECIPIENT = cast(Any, inspect(OutboxMessage).all_orm_descriptors["recipient"])
 _RECIPIENT_PURPOSE = _RECIPIENT.info["hashed"][2]
 _QUEUED_HERE = "beian.notifications.queued_here"
 _FEW = 4
+# Every column but the id: what `_row_of` fills in.
+_OUTBOX_COLUMNS = tuple(column.name for column in _OUTBOX.columns if column.name != "id")
 _SWITCHED_OFF = {"template": "template messages are off: BEIAN_WEBHOOK_URL is not set"}
 
 
@@ -159,15 +162,18 @@ def enqueue_many(session: Session, notices: list[Notice], *, now: datetime) -> N
     rows = [_row_of(notice, as_utc(now), rendered, hashes) for notice in notices]
     if not rows:
         return
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    # The few notices of one person's action go in one multi-row VALUES statement, one
-    # round trip (an executemany costs psycopg a pipeline of its own); a surge's thousand
-    # rows as an executemany (a statement holding every value would be built, and keyed
-    # for the compiled cache, value by value).
-    few = len(rows) <= _FEW
-    statement = (insert(_OUTBOX).values(rows) if few else insert(_OUTBOX)).on_conflict_do_nothing(
-        index_elements=["dedup_key"])
-    session.execute(statement, None if few else rows)
+    if len(rows) <= _FEW:
+        # The few notices of one person's action: one multi-row statement, compiled once.
+        session.execute(
+            multi_row_insert(_OUTBOX, _OUTBOX_COLUMNS, len(rows), skip_conflicts_on="dedup_key"),
+            multi_row_values(_OUTBOX_COLUMNS, rows),
+        )
+    else:
+        # A surge's thousand rows as an executemany (a statement holding every value would
+        # be built, and keyed for the compiled cache, value by value).
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        session.execute(insert(_OUTBOX).on_conflict_do_nothing(index_elements=["dedup_key"]),
+                        rows)
     queued = session.info.get(_QUEUED_HERE)
     if queued is not None:
         queued.extend(rows)
