@@ -17,6 +17,7 @@ from beian.documents.models import Media
 from beian.documents.storage import LocalStorage, new_key, new_media_id
 from beian.facecheck import service as facecheck
 from beian.filings import review
+from beian.testing.media import store_placeholder_files
 from tests.documents import paper_photos
 from tests.documents.face_photos import encode, portrait
 from tests.journey import (
@@ -133,6 +134,7 @@ def site(tmp_path) -> Iterator[dict]:
         )
     )
     document = _named(world, "启明星学堂", "wx0a1b2c3d4e5f6a03")
+    store_placeholder_files(storage, document)  # the page shows every image it names
     licence = _upload(
         world,
         storage,
