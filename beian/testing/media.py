@@ -74,9 +74,7 @@ def register_media(
         session.execute(insert(Media), new)
 
 
-def register_media_in(
-    registry: InMemoryRegistry, document: dict[str, Any], *, owner: str
-) -> None:
+def register_media_in(registry: InMemoryRegistry, document: dict[str, Any], *, owner: str) -> None:
     """Record the document's media ids as uploads of `owner` in an in-memory registry."""
     for upload in named_uploads(document):
         registry.add_upload(
@@ -125,10 +123,12 @@ def _placeholder(content_type: str) -> bytes:
         )
         return out.getvalue()
     if content_type == PDF:
-        return (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-                b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
-                b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
-                b"trailer<</Root 1 0 R>>\n%%EOF\n")
+        return (
+            b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+            b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+            b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+            b"trailer<</Root 1 0 R>>\n%%EOF\n"
+        )
     return b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"
 
 

@@ -60,6 +60,7 @@ _MATERIAL_PATHS = tuple(
     tuple(f"icp_materials.{name}.{index}" for index in range(10)) for name in MATERIAL_LABELS
 )
 
+
 def _fit(path: str) -> tuple[tuple[str, ...], str | None]:
     """The file types a field accepts, and "certificate" where the upload must have been
     made (and checked) for a certificate field, else None."""
@@ -73,8 +74,12 @@ _FITS = {
     path: _fit(path)
     for path in (*_SINGLE, *_NRLX_PATHS, *(path for paths in _MATERIAL_PATHS for path in paths))
 }
-_TYPE_NAMES = {"image/jpeg": "JPEG", "image/png": "PNG", "application/pdf": "PDF",
-               "video/mp4": "MP4"}
+_TYPE_NAMES = {
+    "image/jpeg": "JPEG",
+    "image/png": "PNG",
+    "application/pdf": "PDF",
+    "video/mp4": "MP4",
+}
 
 
 def named_media(document: FilingDocument | dict[str, Any]) -> list[tuple[str, str]]:
