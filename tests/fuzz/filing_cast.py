@@ -9,6 +9,7 @@ principal phones, so no two filings share an SMS challenge or trip a cross-filin
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 from collections.abc import Callable
 from typing import Any
@@ -18,6 +19,7 @@ from stdnum.cn import ric, uscc
 from beian.core.workflow import Status
 from beian.facecheck import service as facecheck
 from beian.filings import review
+from beian.testing.media import with_media_ids
 from tests.journey import EXAMPLE, World, verify_all
 
 BEIJING = "110000"
@@ -79,7 +81,15 @@ def document_for(
         )
     )
     applet["principal_info"]["verify_task_id"] = task.id
+    # An upload belongs to one applicant: each names files of their own, uploaded.
+    data = with_media_ids(data, lambda media_id: _owned_id(applicant, media_id))
+    world.upload_media(data, applicant)
     return data
+
+
+def _owned_id(applicant: str, media_id: str) -> str:
+    """A media id of this applicant's own, of the upload endpoint's form (32 hex)."""
+    return hashlib.sha256(f"{applicant}/{media_id}".encode()).hexdigest()[:32]
 
 
 def _suffix(tag: int) -> str:
