@@ -103,15 +103,17 @@ def move_many(
 
 
 def _history(session: Session, rows: list[dict[str, Any]]) -> list[FilingEvent]:
-    """Insert the history rows, returning them as loaded objects in the order given."""
-    # A bulk insert: one statement, without the unit of work's per-object bookkeeping.
-    # Each filing moves once, so its id orders the rows (cheaper than asking the
-    # database to return them in order).
-    inserted = {record.filing_id: record
-                for record in session.scalars(insert(FilingEvent).returning(FilingEvent), rows)}
-    return [inserted[row["filing_id"]] for row in rows]
+    """Insert the history rows, returning them as FilingEvent objects in the order given."""
+    # A Core insert returning only the ids: the objects are made from the values written
+    # (loading the returned rows as ORM objects built their row processor on every call).
+    # Each filing moves once, so its id tells the rows apart in any order.
+    ids: dict[str, int] = {filing_id: event_id for filing_id, event_id
+                           in session.execute(_INSERT_HISTORY, rows)}
+    return [FilingEvent(id=ids[row["filing_id"]], **row) for row in rows]
 
 
+_EVENTS = cast(Table, FilingEvent.__table__)
+_INSERT_HISTORY = insert(_EVENTS).returning(_EVENTS.c.filing_id, _EVENTS.c.id)
 # The filing columns a move sets.
 _MOVED = ("status", "stage_started_at", "updated_at", "overdue", "claimed_by", "claimed_at",
           "deadline_at", "deadline_provisional")

@@ -9,6 +9,7 @@ effects commit together.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -94,19 +95,24 @@ def schedule_many(session: Session, armings: list[Arming], *, now: datetime) -> 
          "last_error": None}
         for a in armings
     ]
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(_TIMERS)
-    rearm = {name: statement.excluded[name]
-             for name in ("due_at", "payload", "fired_at", "cancelled_at", "last_error")}
-    session.execute(
-        statement.on_conflict_do_update(index_elements=["kind", "key"], set_=rearm), rows
-    )
+    session.execute(_upsert(session.get_bind().dialect.name), rows)
     # Timers of these names already loaded in the session now show the old row: reload.
     armed = {(a.kind, a.key) for a in armings}
     for loaded in list(session.identity_map.values()):
         values = loaded.__dict__  # what is loaded, without loading what is not
         if isinstance(loaded, Timer) and (values.get("kind"), values.get("key")) in armed:
             session.expire(loaded)
+
+
+@functools.cache
+def _upsert(dialect: str) -> Any:
+    """schedule_many's statement, built once per dialect (building it, `excluded` columns
+    and all, cost more than running it)."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(_TIMERS)
+    rearm = {name: statement.excluded[name]
+             for name in ("due_at", "payload", "fired_at", "cancelled_at", "last_error")}
+    return statement.on_conflict_do_update(index_elements=["kind", "key"], set_=rearm)
 
 
 def cancel(session: Session, *, kind: str, key: str, now: datetime) -> None:
