@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Table, bindparam, insert, tuple_, update
@@ -55,10 +55,16 @@ def move(
     now: datetime,
     reason: str | None = None,
     detail: dict[str, Any] | None = None,
+    storing: dict[str, Any] | None = None,
 ) -> FilingEvent:
-    """Apply `event` to `filing` or raise IllegalMove; returns the history row."""
+    """Apply `event` to `filing` or raise IllegalMove; returns the history row.
+
+    `storing`: more columns of the filing to write in the move's own UPDATE (the submitted
+    copy), instead of a flush of their own before it.
+    """
     return move_many(
-        session, [filing], event, actor=actor, now=now, reason=reason, detail=detail
+        session, [filing], event, actor=actor, now=now, reason=reason, detail=detail,
+        storing=storing,
     )[0]
 
 
@@ -71,18 +77,22 @@ def move_many(
     now: datetime,
     reason: str | None = None,
     detail: dict[str, Any] | None = None,
+    storing: dict[str, Any] | None = None,
 ) -> list[FilingEvent]:
     """Apply `event` to every filing, or to none (IllegalMove); one history row each.
 
     The same steps as for one filing, done set-wise: a deadline surge (thousands of SMS
     windows closing at once) costs a few statements per batch instead of per filing.
+    `storing` (see `move`) is for a move of one filing only.
     """
+    if storing and len(filings) != 1:
+        raise ValueError("columns can be stored with the move of one filing only")
     targets = [_target(filing, event) for filing in filings]
     sources = [Status(filing.status) for filing in filings]
     session.flush()  # earlier changes first: the move is then written set-wise
     _disarm(session, filings, sources, now)
     calendar = functools.cache(lambda: load_calendar(session))  # read once, if needed
-    moved = [_moved_values(target, now, calendar) for target in targets]
+    moved = [_moved_values(target, now, calendar) | (storing or {}) for target in targets]
     _write_together(session, filings, moved)
     records = _history(session, [
         {"filing_id": filing.id, "at": now, "actor": actor, "event": event.value,
@@ -109,7 +119,14 @@ def _history(session: Session, rows: list[dict[str, Any]]) -> list[FilingEvent]:
     # Each filing moves once, so its id tells the rows apart in any order.
     ids: dict[str, int] = {filing_id: event_id for filing_id, event_id
                            in session.execute(_INSERT_HISTORY, rows)}
-    return [FilingEvent(id=ids[row["filing_id"]], **row) for row in rows]
+    return [FilingEvent(**{**row, "id": ids[row["filing_id"]], **_instants_as_read(row)})
+            for row in rows]
+
+
+def _instants_as_read(row: dict[str, Any]) -> dict[str, datetime | None]:
+    """The row's instants as a read gives them back (UtcDateTime: in UTC), whatever the
+    time zone of the clock that made them."""
+    return {name: row[name] and row[name].astimezone(UTC) for name in ("at", "deadline_at")}
 
 
 _EVENTS = cast(Table, FilingEvent.__table__)
@@ -150,26 +167,29 @@ def _write_together(
         set_committed_value(filing, "version", filing.version + 1)
 
 
-# A person's action moves one filing: a plain (id, version) test, compiled once (the IN
-# of pairs above is expanded, value by value, on every execution).
-_WRITE_ONE = (
-    update(_FILINGS)
-    .where(_FILINGS.c.id == bindparam("filing_id"),
-           _FILINGS.c.version == bindparam("expected_version"))
-    .values(version=_FILINGS.c.version + 1, **{name: bindparam(f"new_{name}") for name in _MOVED})
-)
+@functools.cache
+def _write_one_statement(names: tuple[str, ...]) -> Any:
+    """A person's action moves one filing: a plain (id, version) test, built and compiled
+    once per set of columns (the IN of pairs above is expanded on every execution)."""
+    return (
+        update(_FILINGS)
+        .where(_FILINGS.c.id == bindparam("filing_id"),
+               _FILINGS.c.version == bindparam("expected_version"))
+        .values(version=_FILINGS.c.version + 1,
+                **{name: bindparam(f"new_{name}") for name in names})
+    )
 
 
 def _write_one(session: Session, filing: Filing, values: dict[str, Any]) -> None:
-    """`_write_together` for one filing."""
-    result = session.execute(_WRITE_ONE, {
+    """`_write_together` for one filing; `values` may name columns besides `_MOVED`."""
+    result = session.execute(_write_one_statement(tuple(values)), {
         "filing_id": filing.id, "expected_version": filing.version,
-        **{f"new_{name}": values[name] for name in _MOVED},
+        **{f"new_{name}": value for name, value in values.items()},
     })
     if cast(CursorResult[Any], result).rowcount != 1:
         raise StaleDataError("the filing changed meanwhile")
-    for name in _MOVED:
-        set_committed_value(filing, name, values[name])
+    for name, value in values.items():
+        set_committed_value(filing, name, value)
     set_committed_value(filing, "version", filing.version + 1)
 
 

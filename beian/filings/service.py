@@ -11,9 +11,8 @@ import secrets
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, inspect, select, update
+from sqlalchemy import Table, bindparam, delete, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from beian.core.precheck import precheck
 from beian.core.workflow import EDITABLE, Event, Status
@@ -28,19 +27,13 @@ from beian.filings.errors import (
     PrecheckFailed,
 )
 from beian.filings.lifecycle import move, require_move
-from beian.filings.models import Filing, FilingPerson
+from beian.filings.models import Filing, FilingEvent, FilingPerson
 from beian.filings.registry import DatabaseRegistry
 
 MAX_DOCUMENT_BYTES = 200_000
 _PEOPLE = cast(Table, FilingPerson.__table__)
 _DELETE_PEOPLE = delete(_PEOPLE).where(_PEOPLE.c.filing_id == bindparam("filing_id"))
 _PERSON_COLUMNS = ("filing_id", "role", "certificate_hash", "mobile_hash")
-_FILINGS = cast(Table, Filing.__table__)
-_STORE_SUBMITTED = (
-    update(_FILINGS)
-    .where(_FILINGS.c.id == bindparam("filing_id"))
-    .values(submitted_document=bindparam("submitted", type_=_FILINGS.c.submitted_document.type))
-)
 # Editable even after a rejection locked the rest: the face check lives three days, so a
 # filing fixed later must be able to name a fresh one.
 ALWAYS_EDITABLE = ("icp_applets.principal_info.verify_task_id",)
@@ -124,12 +117,25 @@ def update_filing(
 
 def submit(session: Session, *, filing_id: str, applicant: str, now: datetime) -> Filing:
     """Send a draft to platform review once the pre-check finds no error."""
+    return submit_with_history(session, filing_id=filing_id, applicant=applicant, now=now)[0]
+
+
+def submit_with_history(
+    session: Session, *, filing_id: str, applicant: str, now: datetime
+) -> tuple[Filing, list[FilingEvent] | None]:
+    """`submit`, and the filing's whole history when it is known without reading it.
+
+    A filing still at its first version was never moved (every move raises the version),
+    so its history is this move alone, and it has no verification calls (those are made
+    in platform review). Otherwise None: the history must be read.
+    """
     filing = own_filing(session, filing_id, applicant)
     require_move(filing, Event.SUBMIT)
+    never_moved = filing.version == 1
     _require_clean(session, filing, now=now)
-    _record_submission(session, filing)
-    move(session, filing, Event.SUBMIT, actor=applicant, now=now)
-    return filing
+    storing = _record_submission(session, filing)
+    record = move(session, filing, Event.SUBMIT, actor=applicant, now=now, storing=storing)
+    return filing, [record] if never_moved else None
 
 
 def withdraw(session: Session, *, filing_id: str, applicant: str, now: datetime) -> Filing:
@@ -146,12 +152,13 @@ def resubmit(session: Session, *, filing_id: str, applicant: str, now: datetime)
     require_move(filing, Event.RESUBMIT)
     _require_clean(session, filing, now=now)
     unchanged = filing.status == Status.SMS_FAILED and filing.document == filing.submitted_document
-    _record_submission(session, filing)
+    storing = _record_submission(session, filing)
     if unchanged:
-        move(session, filing, Event.RESUBMIT_UNCHANGED, actor=applicant, now=now)
+        move(session, filing, Event.RESUBMIT_UNCHANGED, actor=applicant, now=now,
+             storing=storing)
         verification.start(session, filing, purpose="verify", now=now)
     else:
-        move(session, filing, Event.RESUBMIT, actor=applicant, now=now)
+        move(session, filing, Event.RESUBMIT, actor=applicant, now=now, storing=storing)
     filing.unlocked_fields = None
     return filing
 
@@ -191,8 +198,8 @@ def request_change(
         session, applicant=applicant, document=document, now=now, replaces=original
     )
     _require_clean(session, change, now=now)
-    _record_submission(session, change)
-    move(session, change, Event.SUBMIT, actor=applicant, now=now)
+    storing = _record_submission(session, change)
+    move(session, change, Event.SUBMIT, actor=applicant, now=now, storing=storing)
     return change
 
 
@@ -238,13 +245,13 @@ def _require_clean(session: Session, filing: Filing, *, now: datetime) -> None:
         raise PrecheckFailed(findings)
 
 
-def _record_submission(session: Session, filing: Filing) -> None:
-    """Keep the submitted copy and the people named, for the cross-filing rules.
+def _record_submission(session: Session, filing: Filing) -> dict[str, Any]:
+    """Write the people named, for the cross-filing rules; return the submitted copy as
+    columns for the move that follows to store in its own UPDATE (`lifecycle.move`).
 
     The people rows are written with the submitted copy and only then (here, and by
     beian.crypto.rehash from the submitted copy), so a filing never submitted has none to
-    delete. Both statements go straight to the table: the filing row exists already, and
-    its own pending changes are left for the move's flush to write in one UPDATE.
+    delete. They go straight to the table: the filing row exists already.
     """
     if filing.submitted_document is not None:
         session.execute(_DELETE_PEOPLE, {"filing_id": filing.id})
@@ -253,13 +260,7 @@ def _record_submission(session: Session, filing: Filing) -> None:
     if rows:  # everyone named (at most two) in one statement, compiled once
         session.execute(multi_row_insert(_PEOPLE, _PERSON_COLUMNS, len(rows)),
                         multi_row_values(_PERSON_COLUMNS, rows))
-    if inspect(filing).attrs.document.history.has_changes():
-        filing.submitted_document = filing.document  # written with the document
-    else:
-        # The stored document as it is: one plain UPDATE, not a flush of the unit of work
-        # (the move that follows checks and raises the version).
-        session.execute(_STORE_SUBMITTED, {"filing_id": filing.id, "submitted": filing.document})
-        set_committed_value(filing, "submitted_document", filing.document)
+    return {"submitted_document": filing.document}
 
 
 def _check_shape(document: Any) -> None:

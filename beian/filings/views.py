@@ -108,15 +108,29 @@ def filing_summary(filing: Filing, *, now: datetime) -> dict[str, Any]:
 
 
 def filing_detail(
-    session: Session, filing: Filing, *, now: datetime, masked: bool, new: bool = False
+    session: Session,
+    filing: Filing,
+    *,
+    now: datetime,
+    masked: bool,
+    new: bool = False,
+    history: list[FilingEvent] | None = None,
 ) -> dict[str, Any]:
     """Everything about one filing: summary, document, rejection, history, calls.
 
     `new`: the filing was created in this transaction, so it has neither history nor
-    calls yet, and nothing is read for them.
+    calls yet, and nothing is read for them. `history`: the filing's every move, when the
+    caller knows them and that there are no calls (service.submit_with_history).
     """
     detail = filing_summary(filing, now=now)
-    events, calls = ([], []) if new else _history_and_calls(session, filing.id)
+    events: list[dict[str, Any]]
+    calls: list[dict[str, Any]]
+    if new:
+        events, calls = [], []
+    elif history is not None:
+        events, calls = [history_row(record) for record in history], []
+    else:
+        events, calls = _history_and_calls(session, filing.id)
     detail.update(
         {
             "document": masked_document(filing.document) if masked else filing.document,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Request
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 from beian.accounts.models import User
 from beian.core.precheck import precheck
 from beian.filings import service
-from beian.filings.models import Filing
+from beian.filings.models import Filing, FilingEvent
 from beian.filings.registry import DatabaseRegistry
 from beian.filings.views import filing_detail, filing_summary
 from beian.web.api_common import (
@@ -51,9 +52,16 @@ Document = Annotated[
 MAX_LISTED = 200
 
 
-def detail(session: Session, filing: Filing, request: Request, *, masked: bool) -> FilingDetail:
-    """The API shape of one filing."""
-    shown = filing_detail(session, filing, now=now_of(request), masked=masked)
+def detail(
+    session: Session,
+    filing: Filing,
+    request: Request,
+    *,
+    masked: bool,
+    history: list[FilingEvent] | None = None,
+) -> FilingDetail:
+    """The API shape of one filing (`history`: see views.filing_detail)."""
+    shown = filing_detail(session, filing, now=now_of(request), masked=masked, history=history)
     return FilingDetail.model_validate({**shown, "masked": masked})
 
 
@@ -219,14 +227,15 @@ def _result(findings: list[dict[str, Any]]) -> PrecheckResult:
 
 def _lifecycle(name: str, operation_id: str, summary: str, path: str) -> None:
     """Declare an applicant action that takes no body and returns the filing."""
-    action = getattr(service, name)
+    # Submitting may know the whole history already (a first submission): not read again.
+    action = _ACTIONS_WITH_HISTORY.get(name) or _without_history(getattr(service, name))
 
     def act(filing_id: str, user: User, request: Request) -> FilingDetail:
         with unit_of_work(request) as session:
-            filing = action(
+            filing, history = action(
                 session, filing_id=filing_id, applicant=user.username, now=now_of(request)
             )
-            return detail(session, filing, request, masked=False)
+            return detail(session, filing, request, masked=False, history=history)
 
     async def endpoint(filing_id: FilingId, user: Applicant, request: Request) -> FilingDetail:
         return await run_in_threadpool(act, filing_id, user, request)
@@ -240,6 +249,19 @@ def _lifecycle(name: str, operation_id: str, summary: str, path: str) -> None:
         responses=errors(401, 403, 404, 409, 422),
         summary=summary,
     )(endpoint)
+
+
+_Acted = tuple[Filing, list[FilingEvent] | None]
+_ACTIONS_WITH_HISTORY: dict[str, Callable[..., _Acted]] = {
+    "submit": service.submit_with_history,
+}
+
+
+def _without_history(action: Callable[..., Filing]) -> Callable[..., _Acted]:
+    def acted(session: Session, **arguments: Any) -> _Acted:
+        return action(session, **arguments), None
+
+    return acted
 
 
 _lifecycle(
