@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from beian.core.precheck.rules.uploads import OFFLINE as UPLOADS_UNCHECKED_OFFLINE
 from beian.facecheck import service as facecheck
 from beian.filings.models import Filing
 from tests.documents.paper_photos import business_licence
@@ -106,6 +107,8 @@ def test_the_live_precheck_endpoint_checks_the_form_offline(client, document):
     # Offline, the face check cannot be confirmed: a warning, not an error.
     face = [f for f in findings if f["err_field"].endswith("verify_task_id")]
     assert [f["severity"] for f in face] == ["warning"]
+    # The form's files come from its own upload: no "cannot verify offline" noise (2801).
+    assert UPLOADS_UNCHECKED_OFFLINE not in {f["errcode"] for f in findings}
 
 
 def test_the_live_precheck_needs_the_csrf_header(client, document):
