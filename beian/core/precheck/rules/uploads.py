@@ -8,7 +8,7 @@ cannot tell whether another applicant's file exists. The face-check task id
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from operator import attrgetter, itemgetter
 from typing import Any
 
@@ -118,19 +118,115 @@ def named_media(document: FilingDocument | dict[str, Any]) -> list[tuple[str, st
 
 def uploaded_media(doc: FilingDocument, ctx: Context) -> Iterable[Finding]:
     """Each media id names an upload of the applicant whose file type suits the field."""
-    named = named_media(doc)
-    if not named:
+    registry = ctx.registry
+    if registry is None:
+        named = named_media(doc)
+        return (_offline_at(named[0][0]),) if named else ()
+    # The usual case, told without the field paths: every id the applicant's own upload of
+    # a type its fields accept. The ids are grouped by what their fields accept; a blank
+    # id is asked too (it cannot spoil a verdict of "all fit": the detailed way skips it).
+    certificates, others, videos = _ids_by_fit(doc)
+    if not (certificates or others or videos):
         return ()
-    if ctx.registry is None:
-        return (_offline_at(named[0][0]),)
-    uploads = ctx.registry.uploads({media_id for _, media_id in named}, owner=ctx.applicant)
+    uploads = registry.uploads({*certificates, *others, *videos}, owner=ctx.applicant)
+    if _all_fit(uploads, certificates, others, videos):
+        return ()
+    # The detailed way names only non-blank ids, all among those just asked.
+    return _problems(named_media(doc), uploads)
+
+
+# The file types of the fields other than certificates and videos (letters, documents).
+_OTHER_TYPES = ACCEPTED["letter"]
+assert set(ACCEPTED["letter"]) == set(ACCEPTED["document"])
+_CERTIFICATE_TYPES = ACCEPTED["certificate"]
+_VIDEO_TYPES = ACCEPTED["video"]
+# The materials by the kind of file their fields take.
+_MATERIALS_BY_KIND = {
+    kind: tuple(name for name in MATERIAL_LABELS if kind_for_field(name) == kind)
+    for kind in ("certificate", "letter", "document", "video")
+}
+assert sum(map(len, _MATERIALS_BY_KIND.values())) == len(MATERIAL_LABELS)
+_read_certificate_materials = itemgetter(*_MATERIALS_BY_KIND["certificate"], "promise_video")
+_read_other_materials = itemgetter(*_MATERIALS_BY_KIND["letter"], *_MATERIALS_BY_KIND["document"])
+assert _MATERIALS_BY_KIND["video"] == ("promise_video",)
+assert _MATERIALS_BY_KIND["certificate"] == ("holding_certificate_photo",)
+assert {_fit(path) for path in _SINGLE if not path.endswith("authorization_letter")} == {
+    (_CERTIFICATE_TYPES, "certificate")
+}
+assert {_fit(path) for path in _SINGLE if path.endswith("authorization_letter")} == {
+    (_OTHER_TYPES, None)
+}
+
+
+def _ids_by_fit(doc: FilingDocument) -> tuple[list[str], list[str], list[str]]:
+    """The non-empty ids the document names, as certificates, letters or documents, videos."""
+    personal, organize, subject, applet, applet_base, materials = _read_parts(doc)
+    subject_media, applet_media = subject.__dict__, applet.__dict__
+    certificates = [
+        value
+        for value in (
+            personal.residence_permit,
+            organize.certificate_photo,
+            subject_media["certificate_photo_front"],
+            subject_media["certificate_photo_back"],
+            applet_media["certificate_photo_front"],
+            applet_media["certificate_photo_back"],
+        )
+        if value
+    ]
+    others = [
+        value
+        for value in (subject_media["authorization_letter"], applet_media["authorization_letter"])
+        if value
+    ]
+    nrlx = applet_base.nrlx_details
+    if nrlx:
+        others += [item.media for item in nrlx if item.media]
+    held, videos = _read_certificate_materials(materials.__dict__)
+    if held:
+        certificates += filter(None, held)
+    for items in _read_other_materials(materials.__dict__):
+        if items:
+            others += filter(None, items)
+    return certificates, others, list(filter(None, videos)) if videos else []
+
+
+def _all_fit(
+    uploads: Mapping[str, UploadFacts],
+    certificates: list[str],
+    others: list[str],
+    videos: list[str],
+) -> bool:
+    """Whether every id is an upload in `uploads` whose file type suits its group, and each
+    certificate an upload made for a certificate field."""
+    get = uploads.get
+    for media_id in certificates:
+        upload = get(media_id)
+        if (
+            upload is None
+            or upload.kind != "certificate"
+            or upload.content_type not in _CERTIFICATE_TYPES
+        ):
+            return False
+    for media_id in others:
+        upload = get(media_id)
+        if upload is None or upload.content_type not in _OTHER_TYPES:
+            return False
+    for media_id in videos:
+        upload = get(media_id)
+        if upload is None or upload.content_type not in _VIDEO_TYPES:
+            return False
+    return True
+
+
+def _problems(named: list[tuple[str, str]], uploads: Mapping[str, UploadFacts]) -> list[Finding]:
     found = []
     for path, media_id in named:
         upload = uploads.get(media_id)
         if upload is not None:
             accepted, certificate = _FITS[path]
             if upload.content_type in accepted and (not certificate or upload.kind == certificate):
-                continue  # the usual case: the applicant's own upload, made for such a field
+                continue  # the applicant's own upload, made for such a field
         found.append(_problem(path, media_id, upload, kind_for_field(path)))
     return found
 
