@@ -45,7 +45,28 @@ def legal_person_documents(doc: FilingDocument, ctx: Context) -> Iterable[Findin
     """
     if ctx.individual is not False:
         return ()  # decided before a generator is made: most checks end here or pass
+    if _legal_person_usual(doc, ctx):
+        return ()
     return _legal_person_problems(doc, ctx)
+
+
+def _legal_person_usual(doc: FilingDocument, ctx: Context) -> bool:
+    """Whether _legal_person_problems would find nothing, told the short way for the usual
+    case: each principal is the legal person (same number) or carries a letter, and the
+    legal person's name and number are given whenever a principal is not the legal person."""
+    (_, subject), (_, applet) = ctx.principals
+    subject_key, applet_key = ctx.principal_keys
+    legal = doc.icp_subject.legal_person_info
+    legal_key = person_key(legal.certificate_number)
+    subject_other = subject_key is not None and legal_key is not None and legal_key != subject_key
+    applet_other = applet_key is not None and legal_key is not None and legal_key != applet_key
+    subject_letter = filled(subject.authorization_letter)
+    applet_letter = filled(applet.authorization_letter)
+    if (subject_other and not subject_letter) or (applet_other and not applet_letter):
+        return False  # a letter is missing
+    if subject_other or applet_other or subject_letter or applet_letter:
+        return legal_key is not None and filled(legal.name)  # legal_key: the number given
+    return True
 
 
 def _legal_person_problems(doc: FilingDocument, ctx: Context) -> list[Finding]:

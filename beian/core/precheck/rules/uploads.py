@@ -160,35 +160,38 @@ assert {_fit(path) for path in _SINGLE if path.endswith("authorization_letter")}
 
 def _ids_by_fit(doc: FilingDocument) -> tuple[list[str], list[str], list[str]]:
     """The non-empty ids the document names, as certificates, letters or documents, videos."""
-    personal, organize, subject, applet, applet_base, materials = _read_parts(doc)
-    subject_media, applet_media = subject.__dict__, applet.__dict__
-    certificates = [
-        value
-        for value in (
-            personal.residence_permit,
-            organize.certificate_photo,
-            subject_media["certificate_photo_front"],
-            subject_media["certificate_photo_back"],
-            applet_media["certificate_photo_front"],
-            applet_media["certificate_photo_back"],
+    # C-level getters and filters throughout: a comprehension costs a call of its own.
+    subject, applet = doc.icp_subject, doc.icp_applets
+    subject_media, applet_media = subject.principal_info.__dict__, applet.principal_info.__dict__
+    certificates = list(
+        filter(
+            None,
+            (
+                subject.personal_info.residence_permit,
+                subject.organize_info.certificate_photo,
+                *_read_certificate_photos(subject_media),
+                *_read_certificate_photos(applet_media),
+            ),
         )
-        if value
-    ]
-    others = [
-        value
-        for value in (subject_media["authorization_letter"], applet_media["authorization_letter"])
-        if value
-    ]
-    nrlx = applet_base.nrlx_details
+    )
+    others = list(
+        filter(None, (subject_media["authorization_letter"], applet_media["authorization_letter"]))
+    )
+    nrlx = applet.base_info.nrlx_details
     if nrlx:
-        others += [item.media for item in nrlx if item.media]
-    held, videos = _read_certificate_materials(materials.__dict__)
+        others += filter(None, map(_media_of, nrlx))
+    materials = doc.icp_materials.__dict__
+    held, videos = _read_certificate_materials(materials)
     if held:
         certificates += filter(None, held)
-    for items in _read_other_materials(materials.__dict__):
+    for items in _read_other_materials(materials):
         if items:
             others += filter(None, items)
     return certificates, others, list(filter(None, videos)) if videos else []
+
+
+_read_certificate_photos = itemgetter("certificate_photo_front", "certificate_photo_back")
+_media_of = attrgetter("media")
 
 
 def _all_fit(
