@@ -18,6 +18,7 @@ from beian.filings.registry import DatabaseRegistry
 from beian.filings.views import filing_detail, filing_summary
 from beian.web.api_common import (
     Applicant,
+    ApplicantCaller,
     FilingId,
     Reader,
     check_plain_json,
@@ -85,13 +86,16 @@ def _with_findings(
     responses=errors(400, 401, 403, 422),
 )
 async def create_filing(
-    document: Document, user: Applicant, request: Request
+    document: Document, caller: ApplicantCaller, request: Request
 ) -> FilingWithFindings:
     """Save a new draft filing and return it with its pre-check findings."""
-    return await run_in_threadpool(_create_filing, document, user, request)
+    return await run_in_threadpool(_create_filing, document, caller, request)
 
 
-def _create_filing(document: dict[str, Any], user: User, request: Request) -> FilingWithFindings:
+def _create_filing(
+    document: dict[str, Any], caller: Callable[[], User], request: Request
+) -> FilingWithFindings:
+    user = caller()
     check_plain_json(document)
     with unit_of_work(request) as session:
         filing, findings = service.create_filing(
@@ -230,15 +234,18 @@ def _lifecycle(name: str, operation_id: str, summary: str, path: str) -> None:
     # Submitting may know the whole history already (a first submission): not read again.
     action = _ACTIONS_WITH_HISTORY.get(name) or _without_history(getattr(service, name))
 
-    def act(filing_id: str, user: User, request: Request) -> FilingDetail:
+    def act(filing_id: str, caller: Callable[[], User], request: Request) -> FilingDetail:
+        user = caller()
         with unit_of_work(request) as session:
             filing, history = action(
                 session, filing_id=filing_id, applicant=user.username, now=now_of(request)
             )
             return detail(session, filing, request, masked=False, history=history)
 
-    async def endpoint(filing_id: FilingId, user: Applicant, request: Request) -> FilingDetail:
-        return await run_in_threadpool(act, filing_id, user, request)
+    async def endpoint(
+        filing_id: FilingId, caller: ApplicantCaller, request: Request
+    ) -> FilingDetail:
+        return await run_in_threadpool(act, filing_id, caller, request)
 
     endpoint.__doc__ = summary
     endpoint.__name__ = name

@@ -151,8 +151,14 @@ def _http_exception(request: Request, error: Exception) -> Response:
     return error_response(request, error.status_code, findings, dict(error.headers or {}))
 
 
-def _validation_error(request: Request, error: Exception) -> Response:
+async def _validation_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, RequestValidationError)
+    # An operation that checks its caller's token with its work (api_common._role_in_trip)
+    # has not checked it yet: a refused caller hears 401 or 403 first, as from any other.
+    check = getattr(request.state, "check_before_invalid", None)
+    refusal = await check() if check is not None else None
+    if refusal is not None:
+        return _finding_error(request, refusal)
     return error_response(request, 422, validation_findings(error.errors()))
 
 

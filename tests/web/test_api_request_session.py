@@ -75,11 +75,11 @@ def test_an_unknown_token_is_refused_without_an_open_transaction_left(api, sessi
     assert api.ok("GET", "/filings", APPLICANT) == []
 
 
-def test_an_operation_goes_to_the_thread_pool_twice_token_check_and_work(
+def test_an_operation_goes_to_the_thread_pool_once_token_check_and_work_together(
     api, document, monkeypatch
 ):
-    # Each synchronous dependency is a trip to the thread pool and back; only the token
-    # check (a query) and the operation itself need one.
+    # Each trip to the thread pool is a hand-over between threads: createFiling and the
+    # applicant's actions check the token in the same trip as their work.
     import anyio.to_thread
 
     trips: list[object] = []
@@ -92,12 +92,43 @@ def test_an_operation_goes_to_the_thread_pool_twice_token_check_and_work(
     api.ok("GET", "/filings", APPLICANT)  # the token's use is recorded now, not again soon
     monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
     filing_id = api.ok("POST", "/filings", APPLICANT, json=document)["id"]
-    assert len(trips) == 2
+    assert len(trips) == 1
     api.ok("POST", f"/filings/{filing_id}/submit", APPLICANT)
-    assert len(trips) == 4
+    assert len(trips) == 2
     # The role check still answers 401 to nobody and 403 to another role, naming no field.
     anonymous = api.call("POST", "/filings", None, json=document)
     assert anonymous.status_code == 401 and "WWW-Authenticate" in anonymous.headers
     forbidden = api.call("POST", "/filings", PLATFORM, json=document)
     assert forbidden.status_code == 403
     assert forbidden.json()["errors"][0]["err_field"] == ""
+
+
+@pytest.mark.parametrize("headers, status", [
+    ({}, 401),
+    ({"Authorization": "Bearer not-a-token-of-ours"}, 401),
+])
+def test_a_caller_refused_hears_so_before_what_is_wrong_with_the_request(
+    api, headers, status
+):
+    # The token is looked up with the work, after FastAPI checked the input: an invalid
+    # request from a refused caller is still answered 401, not 422.
+    not_an_object = api.client.post("/api/v1/filings", json=["not", "an", "object"],
+                                    headers=headers)
+    assert not_an_object.status_code == status
+    bad_id = api.client.post("/api/v1/filings/not%20an%20id/submit", headers=headers)
+    assert bad_id.status_code == status
+    assert "WWW-Authenticate" in bad_id.headers
+
+
+def test_another_role_hears_403_before_what_is_wrong_with_the_request(api):
+    bad_id = api.call("POST", "/filings/not%20an%20id/submit", PLATFORM)
+    assert bad_id.status_code == 403
+    not_an_object = api.call("POST", "/filings", PLATFORM, json=["not", "an", "object"])
+    assert not_an_object.status_code == 403
+
+
+def test_an_applicant_with_an_invalid_request_hears_422(api):
+    bad_id = api.call("POST", "/filings/not%20an%20id/submit", APPLICANT)
+    assert bad_id.status_code == 422
+    not_an_object = api.call("POST", "/filings", APPLICANT, json=["not", "an", "object"])
+    assert not_an_object.status_code == 422
