@@ -16,6 +16,7 @@ foresee is still answered, by its own query.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Collection, Iterable
 from datetime import date, datetime
 from typing import Any, NamedTuple
@@ -29,6 +30,7 @@ from sqlalchemy import (
     extract,
     func,
     literal,
+    literal_column,
     null,
     select,
     type_coerce,
@@ -54,12 +56,24 @@ from beian.provinces.service import precheck_config
 LIVE_VALUES = sorted(status.value for status in LIVE)
 AT_BUREAU_VALUES = sorted(status.value for status in AT_BUREAU)
 
+
+def _written_in(values: list[str]) -> list[Any]:
+    """Constant status values as literals in the SQL: an IN of bound values is expanded
+    into the statement again on every execution (≈ 40 µs each, three per read-ahead)."""
+    if not all(re.fullmatch(r"[a-z_]+", value) for value in values):
+        raise ValueError(f"not a status value: {values!r}")
+    return [literal_column(f"'{value}'", String) for value in values]
+
+
+_LIVE = _written_in(LIVE_VALUES)
+_AT_BUREAU = _written_in(AT_BUREAU_VALUES)
+
 # The certificate hashes of the people using one mobile in other live filings.
 _PHONE_HOLDERS = (
     select(FilingPerson.certificate_hash)
     .join(Filing, Filing.id == FilingPerson.filing_id)
     .where(FilingPerson.mobile_hash == bindparam("mobile_hash"))
-    .where(Filing.status.in_(LIVE_VALUES))
+    .where(Filing.status.in_(_LIVE))
     .where(Filing.id.not_in(bindparam("others", expanding=True)))
 )
 
@@ -78,12 +92,12 @@ _SUBJECT_FACTS = (
         Filing.province,
         Filing.subject_name,
         func.sum(case((Filing.kind == "new", 1), else_=0)).over().label("live_applets"),
-        func.max(case((Filing.status.in_(AT_BUREAU_VALUES), 1), else_=0))
+        func.max(case((Filing.status.in_(_AT_BUREAU), 1), else_=0))
         .over()
         .label("at_bureau"),
     )
     .where(Filing.subject_key == bindparam("subject_key"))
-    .where(Filing.status.in_(LIVE_VALUES))
+    .where(Filing.status.in_(_LIVE))
     .where(Filing.id.not_in(bindparam("others", expanding=True)))
     .order_by(Filing.created_at, Filing.id)
     .limit(1)
@@ -115,7 +129,7 @@ _ARMS = (
          None, None)
     .join(Filing, Filing.id == FilingPerson.filing_id)
     .where(FilingPerson.mobile_hash.in_(bindparam("mobile_hashes", expanding=True)))
-    .where(Filing.status.in_(LIVE_VALUES))
+    .where(Filing.status.in_(_LIVE))
     .where(Filing.id.not_in(bindparam("others", expanding=True))),
     _row("subject", None, _SUBJECT_ROW.c.province, _SUBJECT_ROW.c.subject_name,
          _SUBJECT_ROW.c.live_applets, _SUBJECT_ROW.c.at_bureau, None),
