@@ -8,11 +8,10 @@ must still check the version and store the document as the document.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 
 import pytest
-from sqlalchemy import LargeBinary, event, select, type_coerce, update
+from sqlalchemy import LargeBinary, select, type_coerce, update
 from sqlalchemy.engine.interfaces import CacheStats
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -22,24 +21,18 @@ from beian.filings.lifecycle import move
 from beian.filings.models import Filing
 from beian.filings.views import filing_detail
 from tests.journey import APPLICANT, submitted
+from tests.statements import statements_run
 
 
-@contextmanager
-def compiled_afresh(world) -> Iterator[list[str]]:
+def compiled_afresh(world) -> AbstractContextManager[list[str]]:
     """The statements run in the block that were compiled for it (not driver SQL such
     as SQLite's BEGIN IMMEDIATE, which is never compiled)."""
-    engine = world.sessions.kw["bind"]
-    afresh: list[str] = []
-
-    def record(_conn, _cursor, statement, _params, context, _many) -> None:
-        if context.compiled is not None and context.cache_hit is not CacheStats.CACHE_HIT:
-            afresh.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield afresh
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+    return statements_run(
+        world.sessions.kw["bind"],
+        lambda _statement, context: (
+            context.compiled is not None and context.cache_hit is not CacheStats.CACHE_HIT
+        ),
+    )
 
 
 def _submit_and_show(world, filing_id: str) -> None:

@@ -8,11 +8,10 @@ rebuilt only when its stored days change, and an edit is seen by the next deadli
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import date
 
-from sqlalchemy import event, update
+from sqlalchemy import update
 
 from beian.calendar.models import CalendarEntry
 from beian.calendar.service import import_days, load_calendar
@@ -21,22 +20,12 @@ from beian.filings import service
 from beian.filings.models import Filing
 from beian.filings.registry import DatabaseRegistry
 from tests.journey import submitted
+from tests.statements import statements_run
 
 
-@contextmanager
-def statements(world) -> Iterator[list[str]]:
+def statements(world) -> AbstractContextManager[list[str]]:
     """The SQL statements run on the world's engine inside the block."""
-    engine = world.sessions.kw["bind"]
-    seen: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args) -> None:
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+    return statements_run(world.sessions.kw["bind"])
 
 
 def _another_applet(document: dict, appid: str, mobile: str, number: str) -> dict:

@@ -7,13 +7,12 @@ what getFiling says afterwards, instants in UTC whatever the clock's zone.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 
 import pytest
-from sqlalchemy import event
 
 from tests.journey import A_GOOD_COMMENT, COMMENT
+from tests.statements import statements_run
 from tests.web.api_support import APPLICANT, Api, edited
 
 
@@ -22,21 +21,14 @@ def api(sessions, clock, tmp_path):
     return Api(sessions, clock, tmp_path / "storage")
 
 
-@contextmanager
-def history_reads(sessions) -> Iterator[list[str]]:
+def history_reads(sessions) -> AbstractContextManager[list[str]]:
     """The statements of the block that read filing_events."""
-    engine = sessions.kw["bind"]
-    reads: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args) -> None:
-        if statement.lstrip().upper().startswith("SELECT") and "filing_events" in statement:
-            reads.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield reads
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+    return statements_run(
+        sessions.kw["bind"],
+        lambda statement, _context: (
+            statement.lstrip().upper().startswith("SELECT") and "filing_events" in statement
+        ),
+    )
 
 
 def test_a_first_submission_answers_its_one_move_without_reading_it(api, sessions, document):
