@@ -36,26 +36,36 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def test_run_serves_pages_beside_a_worker_and_stops_both(tmp_path):
-    url = f"sqlite:///{tmp_path}/run.db"
+def _start(tmp_path, *argv: str) -> tuple[subprocess.Popen, int]:
+    """`python -m beian ARGV --port P` on a migrated SQLite database, in a session of its
+    own (so what it starts can be found and must end with it); returns it and its port."""
+    url = f"sqlite:///{tmp_path}/beian.db"
     upgrade(url)
     port = _free_port()
     env = os.environ | {"BEIAN_DATABASE_URL": url}
     server = subprocess.Popen(
-        [sys.executable, "-m", "beian", "run", "--demo-accounts", "--port", str(port)],
+        [sys.executable, "-m", "beian", *argv, "--port", str(port)],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         start_new_session=True,
     )
+    return server, port
+
+
+def _login_page_status(port: int) -> int | None:
+    """The status of /login once the server answers; None if it never did within ~30 s."""
+    for _ in range(150):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=1) as reply:
+                return reply.status
+        except OSError:
+            time.sleep(0.2)
+    return None
+
+
+def test_run_serves_pages_beside_a_worker_and_stops_both(tmp_path):
+    server, port = _start(tmp_path, "run", "--demo-accounts")
     try:
-        status = None
-        for _ in range(150):  # the server needs a moment to start; give up after ~30 s
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=1) as reply:
-                    status = reply.status
-                    break
-            except OSError:
-                time.sleep(0.2)
-        assert status == 200
+        assert _login_page_status(port) == 200
         workers = subprocess.run(["pgrep", "-f", "-s", str(server.pid), "beian worker"],
                                  capture_output=True, text=True).stdout.split()
         assert len(workers) == 1
@@ -68,25 +78,9 @@ def test_run_serves_pages_beside_a_worker_and_stops_both(tmp_path):
 
 
 def test_serve_with_two_workers_answers_from_two_processes(tmp_path):
-    url = f"sqlite:///{tmp_path}/serve.db"
-    upgrade(url)
-    port = _free_port()
-    env = os.environ | {"BEIAN_DATABASE_URL": url}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "beian", "serve", "--workers", "2", "--port", str(port)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        start_new_session=True,
-    )
+    server, port = _start(tmp_path, "serve", "--workers", "2")
     try:
-        answered = 0
-        for _ in range(150):  # both processes need a moment to start; give up after ~30 s
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=1) as reply:
-                    answered += reply.status == 200
-                    break
-            except OSError:
-                time.sleep(0.2)
-        assert answered == 1
+        assert _login_page_status(port) == 200
         # uvicorn's supervisor starts one process per worker (multiprocessing's spawn).
         servers = subprocess.run(["pgrep", "-P", str(server.pid), "-f", "spawn_main"],
                                  capture_output=True, text=True).stdout.split()
