@@ -12,12 +12,16 @@ autocommit (one round trip a query, no transaction held open across the run) and
 the same columns. Targets: p99 <= 10 ms and >= 0.5 of the floor's throughput.
 
 At 10,000,000 rows: `python -m bench --size full --only lookup --lookup-rows 10000000`
-(BEIAN_BENCH_POSTGRES_URL names the server). Measured at 1,000,000: about 5 KB a row on
-disk (the two encrypted copies of the document, in TOAST, are most of it) and 1,220 s of
-loading on the shared 2-core machine, so 10,000,000 needs about 50 GB free and three to
-four hours; it was not run. The queries' cost grows with the depth of the b-trees (log n),
-not with n: every arm is a range scan of one index (index-only for the name arms), then
-at most 50 primary-key look-ups.
+(BEIAN_BENCH_POSTGRES_URL names the server). About 5 KB a row on disk (the two encrypted
+copies of the document, in TOAST, are most of it): 48 GB at ten million, so it needs about
+50 GB free. Run on 2026-11-30 (2 cores, 24 GB of memory, load 1.5–1.7): loading and
+vacuuming took 1,715 s; by number p50 / p99 0.68 / 1.43 ms (floor 0.38 / 1.50), 0.84 of
+the floor's throughput; by name p50 / p99 2.89 / 51.6 ms (floor 2.16 / 51.0), 0.94 of the
+floor's throughput. The raw-SQL floor has the same tail, so it is the database's, most
+likely its reads from disk (48 GB of table against 24 GB of memory, and the up to 50 rows
+a name query fetches lie scattered over it); not verified with I/O counters. The queries'
+own cost grows with the depth of the b-trees (log n), not with n: every arm is a range
+scan of one index (index-only for the name arms), then at most 50 primary-key look-ups.
 """
 
 from __future__ import annotations
