@@ -9,8 +9,7 @@ subject rules and the phone rule ask the same question more than once per docume
 `read_ahead` asks, in one statement, every question a document's pre-check will ask (its
 phones, its subject, its face task, the uploads it names) together with the province
 rules: on PostgreSQL each statement is a round trip, and they were most of a pre-check's
-time. A question it did not
-foresee is still answered, by its own query.
+time. A question it did not foresee is still answered, by its own query.
 """
 
 from __future__ import annotations
