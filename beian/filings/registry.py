@@ -44,6 +44,7 @@ from beian.core.precheck.registry import FaceTaskFacts, SubjectFacts, UploadFact
 from beian.core.precheck.rules.uploads import named_media
 from beian.core.workflow import AT_BUREAU, LIVE
 from beian.crypto.cipher import CERTIFICATE, PHONE, keyed_hash
+from beian.db.lists import none_of, one_of
 from beian.documents.models import Media
 from beian.facecheck.models import FaceTask
 from beian.facecheck.service import facts, status_at
@@ -73,13 +74,13 @@ _PHONE_HOLDERS = (
     .join(Filing, Filing.id == FilingPerson.filing_id)
     .where(FilingPerson.mobile_hash == bindparam("mobile_hash"))
     .where(Filing.status.in_(_LIVE))
-    .where(Filing.id.not_in(bindparam("others", expanding=True)))
+    .where(none_of(Filing.id, "others"))
 )
 
 # The uploads of one owner among some ids (another owner's read as missing).
 _UPLOADS = (
     select(Media.id, Media.content_type, Media.kind)
-    .where(Media.id.in_(bindparam("media_ids", expanding=True)))
+    .where(one_of(Media.id, "media_ids"))
     .where(Media.owner_key == bindparam("owner"))
 )
 
@@ -97,7 +98,7 @@ _SUBJECT_FACTS = (
     )
     .where(Filing.subject_key == bindparam("subject_key"))
     .where(Filing.status.in_(_LIVE))
-    .where(Filing.id.not_in(bindparam("others", expanding=True)))
+    .where(none_of(Filing.id, "others"))
     .order_by(Filing.created_at, Filing.id)
     .limit(1)
 )
@@ -127,16 +128,16 @@ _ARMS = (
     _row("holder", FilingPerson.mobile_hash, FilingPerson.certificate_hash, None, None,
          None, None)
     .join(Filing, Filing.id == FilingPerson.filing_id)
-    .where(FilingPerson.mobile_hash.in_(bindparam("mobile_hashes", expanding=True)))
+    .where(one_of(FilingPerson.mobile_hash, "mobile_hashes"))
     .where(Filing.status.in_(_LIVE))
-    .where(Filing.id.not_in(bindparam("others", expanding=True))),
+    .where(none_of(Filing.id, "others")),
     _row("subject", None, _SUBJECT_ROW.c.province, _SUBJECT_ROW.c.subject_name,
          _SUBJECT_ROW.c.live_applets, _SUBJECT_ROW.c.at_bureau, None),
     _row("face", FaceTask.id, FaceTask.status, FaceTask.principal_name, None, None,
          FaceTask.expires_at)
     .where(FaceTask.id == bindparam("task_id")),
     _row("upload", Media.id, Media.content_type, Media.kind, None, None, None)
-    .where(Media.id.in_(bindparam("media_ids", expanding=True)))
+    .where(one_of(Media.id, "media_ids"))
     .where(Media.owner_key == bindparam("owner")),
 )
 _AHEAD = union_all(*_ARMS)
