@@ -25,12 +25,13 @@ from beian.core.dictionaries import NRLX_NONE
 from beian.core.workflow import EVENT_LABELS, STATUS_LABELS, Event, Status
 from beian.db import make_engine, make_sessionmaker, transaction
 from beian.db.migrate import upgrade
+from beian.documents.storage import Storage, default_storage
 from beian.facecheck import service as facecheck
 from beian.filings import review, service, verification
 from beian.filings.models import Filing, FilingEvent
 from beian.notifications.channels import build_channels
 from beian.notifications.models import LocalSms
-from beian.testing.media import register_media
+from beian.testing.media import register_media, store_placeholder_files
 from beian.worker import load_task_modules, run_once
 
 APPLICANT = "demo-applicant"
@@ -54,11 +55,15 @@ def demo_document() -> dict[str, Any]:
 
 def _run(args: argparse.Namespace) -> int:
     url = os.environ.get("BEIAN_DATABASE_URL")
+    # On the configured database the filing can be opened in the pages afterwards, which
+    # show its files: store them where the application reads uploads from. A throwaway
+    # database gets none (nobody opens it).
+    storage = default_storage() if url else None
     if not url:
         url = f"sqlite:///{tempfile.mkdtemp(prefix='beian-demo-')}/demo.db"
         upgrade(url)
     start = datetime.fromisoformat(args.start) if args.start else _default_start()
-    run_demo(make_sessionmaker(make_engine(url)), FixedClock(start), print)
+    run_demo(make_sessionmaker(make_engine(url)), FixedClock(start), print, storage=storage)
     return 0
 
 
@@ -67,7 +72,13 @@ def _default_start() -> datetime:
     return now.replace(hour=9, minute=0, second=0, microsecond=0) + timedelta(days=1)
 
 
-def run_demo(sessions: sessionmaker[Session], clock: FixedClock, say: Callable[[str], None]) -> str:
+def run_demo(
+    sessions: sessionmaker[Session],
+    clock: FixedClock,
+    say: Callable[[str], None],
+    *,
+    storage: Storage | None = None,
+) -> str:
     """Walk one filing through the whole process; returns its filing number."""
     load_task_modules()
     channels = build_channels()
@@ -78,6 +89,11 @@ def run_demo(sessions: sessionmaker[Session], clock: FixedClock, say: Callable[[
     def act(step: Callable[[Session], Any]) -> Any:
         with transaction(sessions) as session:
             return step(session)
+
+    def uploaded(filed: dict[str, Any]) -> None:
+        act(lambda s: register_media(s, filed, owner=APPLICANT, now=clock.now()))
+        if storage is not None:
+            store_placeholder_files(storage, filed)
 
     document = demo_document()
     principal = document["icp_applets"]["principal_info"]
@@ -98,8 +114,8 @@ def run_demo(sessions: sessionmaker[Session], clock: FixedClock, say: Callable[[
     )
     principal["verify_task_id"] = task.id
     # The sample names its files by hand-written ids: record them as the applicant's
-    # uploads (rows only, no files), as the upload endpoint would have.
-    act(lambda s: register_media(s, document, owner=APPLICANT, now=clock.now()))
+    # uploads, as the upload endpoint would have (with `storage`, with placeholder files).
+    uploaded(document)
 
     say("== 2. 填写并预检：故意漏填前置审批、备注过短 ==")
     draft = copy.deepcopy(document)
@@ -162,7 +178,7 @@ def run_demo(sessions: sessionmaker[Session], clock: FixedClock, say: Callable[[
     )
     fixed = copy.deepcopy(document)
     fixed["icp_subject"]["organize_info"]["certificate_photo"] = "media-licence-retake"
-    act(lambda s: register_media(s, fixed, owner=APPLICANT, now=clock.now()))
+    uploaded(fixed)
     act(
         lambda s: service.update_filing(
             s, filing_id=filing.id, applicant=APPLICANT, document=fixed, now=clock.advance(hours=2)
