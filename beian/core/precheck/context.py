@@ -9,7 +9,13 @@ from functools import lru_cache, wraps
 from typing import TypeVar
 
 from beian.core import dictionaries
-from beian.core.document import FilingDocument, PrincipalInfo
+from beian.core.document import (
+    AppletBaseInfo,
+    FilingDocument,
+    OrganizeInfo,
+    PrincipalInfo,
+    SubjectBaseInfo,
+)
 from beian.core.findings import Finding
 from beian.core.precheck.config import PrecheckConfig
 from beian.core.precheck.registry import Registry, SubjectFacts
@@ -35,6 +41,12 @@ class Context:
     # number (in the same order) and that of the subject's.
     individual: bool | None
     principals: tuple[tuple[str, PrincipalInfo], ...]
+    # The parts of the document most rules read, so each reaches its fields in one step: an
+    # attribute of a pydantic model costs several times one of this object (the model's
+    # __getattr__ hook), and a walk like doc.icp_subject.base_info pays it on every link.
+    subject_base: SubjectBaseInfo
+    organize: OrganizeInfo
+    applet_base: AppletBaseInfo
     principal_keys: tuple[str | None, ...]
     subject_key: str | None
     registry: Registry | None = None
@@ -108,7 +120,11 @@ def principals(doc: FilingDocument) -> tuple[tuple[str, PrincipalInfo], ...]:
 
 def is_individual(doc: FilingDocument) -> bool | None:
     """Whether the subject is an individual; None when the subject type is unknown."""
-    type_id = doc.icp_subject.base_info.type
+    return is_individual_type(doc.icp_subject.base_info.type)
+
+
+def is_individual_type(type_id: int | None) -> bool | None:
+    """is_individual for the subject type id."""
     if type_id is None:
         return None
     subject_type = dictionaries.subject_type(type_id)

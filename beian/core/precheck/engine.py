@@ -10,7 +10,14 @@ from beian.clock import china_date
 from beian.core.document import FilingDocument, parse_document
 from beian.core.findings import Finding
 from beian.core.precheck.config import PrecheckConfig
-from beian.core.precheck.context import Context, Rule, is_individual, person_key, principals
+from beian.core.precheck.context import (
+    APPLET_PRINCIPAL,
+    SUBJECT_PRINCIPAL,
+    Context,
+    Rule,
+    is_individual_type,
+    person_key,
+)
 from beian.core.precheck.registry import Registry
 from beian.core.precheck.rules import (
     certificates,
@@ -79,22 +86,7 @@ def precheck(
         if parsed is None:
             return findings
         doc = parsed
-    both = principals(doc)
-    ctx = Context(
-        now=now,
-        today=_china_date(now),
-        config=config or DEFAULT_CONFIG,
-        individual=is_individual(doc),
-        principals=both,
-        principal_keys=(
-            person_key(both[0][1].certificate_number),
-            person_key(both[1][1].certificate_number),
-        ),
-        subject_key=person_key(doc.icp_subject.organize_info.certificate_number),
-        registry=registry,
-        filing_id=filing_id,
-        applicant=applicant,
-    )
+    ctx = _context(doc, now, registry, config, filing_id, applicant)
     findings = []
     for rule in RULES:
         try:
@@ -114,6 +106,38 @@ def precheck(
                 )
             )
     return findings
+
+
+def _context(
+    doc: FilingDocument,
+    now: datetime,
+    registry: Registry | None,
+    config: PrecheckConfig | None,
+    filing_id: str | None,
+    applicant: str | None,
+) -> Context:
+    # Each part read once (see Context: every attribute of the document costs).
+    subject, applet = doc.icp_subject, doc.icp_applets
+    subject_base, organize = subject.base_info, subject.organize_info
+    subject_principal, applet_principal = subject.principal_info, applet.principal_info
+    return Context(
+        now=now,
+        today=_china_date(now),
+        config=config or DEFAULT_CONFIG,
+        individual=is_individual_type(subject_base.type),
+        principals=((SUBJECT_PRINCIPAL, subject_principal), (APPLET_PRINCIPAL, applet_principal)),
+        subject_base=subject_base,
+        organize=organize,
+        applet_base=applet.base_info,
+        principal_keys=(
+            person_key(subject_principal.certificate_number),
+            person_key(applet_principal.certificate_number),
+        ),
+        subject_key=person_key(organize.certificate_number),
+        registry=registry,
+        filing_id=filing_id,
+        applicant=applicant,
+    )
 
 
 @lru_cache(maxsize=64)

@@ -88,7 +88,7 @@ def check_resident_id(number: object, *, today: date) -> list[NumberProblem]:
             )
         ]
     born = _birth_date(number[6:14])
-    if born is None or born.year < 1900:
+    if born is None:
         return [_problem("birth_date", "身份证号码中的出生日期不存在", _BIRTH_HINT)]
     if born > today:
         return [_problem("birth_date", "身份证号码中的出生日期晚于今天", _BIRTH_HINT)]
@@ -120,10 +120,8 @@ def resident_id_valid(number: str, today: date) -> bool:
         _RESIDENT_ID_LAYOUT.fullmatch(number) is not None
         and number[17] == _RESIDENT_ID_CHECK[2 * int(number[:17], 13) % 11]
         and (born := _birth_date(number[6:14])) is not None
-        and born.year >= 1900
         and born <= today
-        and number[:2] in PROVINCE_PREFIXES
-        and _region_known(number[:10])
+        and _region_known(number[:10])  # the province prefix too
     )
 
 
@@ -156,7 +154,11 @@ def _region_known(region_and_year: str) -> bool:
     pre-check's cost; the verdict depends only on the region and the year, so it is asked
     once per pair, on a stand-in number with that region and year and a valid check digit.
     (One text argument: lru_cache then keys on it directly instead of building a tuple.)
+    A region outside PROVINCE_PREFIXES is not known, whatever stdnum's table says: the
+    usual case (resident_id_valid) is then told by this one look-up.
     """
+    if region_and_year[:2] not in PROVINCE_PREFIXES:
+        return False
     stand_in = f"{region_and_year}0101001"
     try:
         ric.validate(stand_in + ric.calc_check_digit(stand_in + "0"))  # it reads 17 of 18
@@ -256,10 +258,12 @@ def resident_id_check_character(first17: str) -> str:
 
 @lru_cache(maxsize=8192)  # some 40,000 days in a century of births: most repeat
 def _birth_date(digits: str) -> date | None:
+    """The date of birth written as YYYYMMDD, or None when it is none or before 1900."""
     try:
-        return date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
+        born = date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
     except ValueError:
         return None
+    return born if born.year >= 1900 else None
 
 
 def _problem(kind: str, message: str, suggest: str, severity: Severity = ERROR) -> NumberProblem:

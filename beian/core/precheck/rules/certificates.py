@@ -32,11 +32,10 @@ LONG_TERM = "长期"
 
 def certificate_types(doc: FilingDocument, ctx: Context) -> Iterable[Finding]:
     """The subject's certificate type belongs to its type; principals use personal ones."""
-    subject = doc.icp_subject
     (_, subject_principal), (_, applet_principal) = ctx.principals
     return _certificate_type_findings(
-        subject.base_info.type,
-        subject.organize_info.certificate_type,
+        ctx.subject_base.type,
+        ctx.organize.certificate_type,
         (subject_principal.certificate_type, applet_principal.certificate_type),
     )
 
@@ -102,7 +101,7 @@ def _certificate_type_problems(
 
 def validity_dates(doc: FilingDocument, ctx: Context) -> tuple[Finding, ...]:
     """Certificate validity: YYYYMMDD, end (or 长期) after start, enough time left."""
-    months = ctx.config.min_validity_months_for(doc.icp_subject.base_info.province)
+    months = ctx.config.min_validity_months_for(ctx.subject_base.province)
     (subject_path, subject), (applet_path, applet) = ctx.principals
     return _validity_findings(
         subject_path,

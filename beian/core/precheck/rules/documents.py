@@ -113,10 +113,10 @@ def individual_documents(doc: FilingDocument, ctx: Context) -> Iterable[Finding]
 def _individual_problems(doc: FilingDocument, ctx: Context) -> list[Finding]:
     found: list[Finding] = []
     subject = doc.icp_subject
-    principal = subject.principal_info
-    organize = subject.organize_info
+    principal = ctx.principals[0][1]
+    organize = ctx.organize
     number = principal.certificate_number or ""
-    province = subject.base_info.province or ""
+    province = ctx.subject_base.province or ""
     if (
         principal.certificate_type == dictionaries.RESIDENT_ID_CARD
         and len(number) == 18
@@ -163,7 +163,7 @@ def _individual_problems(doc: FilingDocument, ctx: Context) -> list[Finding]:
 
 def province_materials(doc: FilingDocument, ctx: Context) -> Iterable[Finding]:
     """The icp_materials the filing province requires are present."""
-    province = doc.icp_subject.base_info.province
+    province = ctx.subject_base.province
     required = ctx.config.required_materials_for(province)
     if not required:
         return ()  # most provinces ask for nothing more: decided before making a generator

@@ -22,7 +22,8 @@ RETRY = "请小程序负责人重新完成人脸核身，并填写新的任务 I
 
 def face_check(doc: FilingDocument, ctx: Context) -> Iterable[Finding]:
     """The face task exists, has passed and has not expired."""
-    task_id = doc.icp_applets.principal_info.verify_task_id
+    principal = ctx.principals[1][1]
+    task_id = principal.verify_task_id
     if not filled(task_id):
         return ()  # the required-fields rule reports it
     assert task_id is not None
@@ -46,7 +47,7 @@ def face_check(doc: FilingDocument, ctx: Context) -> Iterable[Finding]:
                 "请确认任务 ID 填写正确，或" + RETRY[1:],
             ),
         )
-    if not _same_person(task.principal_name, doc.icp_applets.principal_info.name):
+    if not _same_person(task.principal_name, principal.name):
         return (
             Finding(
                 TASK_OTHER_PERSON,

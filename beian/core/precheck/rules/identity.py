@@ -39,7 +39,7 @@ RESIDENT_ID_CARD = dictionaries.RESIDENT_ID_CARD
 
 def resident_id_numbers(doc: FilingDocument, ctx: Context) -> Iterable[Finding]:
     """Every number given as a resident ID card follows GB 11643."""
-    organize = doc.icp_subject.organize_info
+    organize = ctx.organize
     (_, subject), (_, applet) = ctx.principals
     # The usual case first: every resident ID number valid, each distinct one checked once
     # (an individual's number usually appears three times) without building problems; a
@@ -68,7 +68,7 @@ def resident_id_numbers(doc: FilingDocument, ctx: Context) -> Iterable[Finding]:
 
 
 def _resident_id_problems(doc: FilingDocument, ctx: Context) -> Iterable[Finding]:
-    organize = doc.icp_subject.organize_info
+    organize = ctx.organize
     (subject_path, subject), (applet_path, applet) = ctx.principals
     places = (
         (subject_path, subject.certificate_type, subject.certificate_number),
@@ -103,7 +103,7 @@ def _resident_id_findings(
 
 def credit_codes(doc: FilingDocument, ctx: Context) -> Iterable[Finding]:
     """An organisation numbered by a unified social credit code follows GB 32100."""
-    organize = doc.icp_subject.organize_info
+    organize = ctx.organize
     if organize.certificate_type not in dictionaries.USCC_CERTIFICATE_TYPES:
         return ()
     if not filled(organize.certificate_number):

@@ -39,7 +39,7 @@ _PLACEHOLDERS = {"市辖区", "县", "省直辖县级行政区划", "自治区�
 
 def districts(doc: FilingDocument, ctx: Context) -> Iterable[Finding]:
     """Codes are real, the city lies in the province and the district in the city."""
-    base = doc.icp_subject.base_info
+    base = ctx.subject_base
     return _district_findings(base.province, base.city, base.district)
 
 
@@ -81,7 +81,7 @@ def _district_problems(province: str, city: str, district: str) -> Iterator[Find
 
 def address(doc: FilingDocument, ctx: Context) -> Iterable[Finding]:
     """The address does not start by repeating the province, city or district."""
-    base = doc.icp_subject.base_info
+    base = ctx.subject_base
     text = (base.address or "").strip()
     if not text:
         return ()  # blank is reported by the required-fields rule

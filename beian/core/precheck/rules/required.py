@@ -85,17 +85,31 @@ for _path in REQUIRED_FIELDS:
     (_others if _path.endswith(_NOT_TEXT) else _texts).append(_name)
 
 
+# The parts the engine has read already (Context), each reached in one step from there.
+_READ_FROM_CONTEXT = {
+    "icp_subject.base_info": "ctx.subject_base",
+    "icp_subject.organize_info": "ctx.organize",
+    "icp_applets.base_info": "ctx.applet_base",
+    SUBJECT_PRINCIPAL: "subject_principal",
+    APPLET_PRINCIPAL: "applet_principal",
+}
+
+
 def _all_given_source() -> str:
     """The source of _all_given: every required value read from its part's __dict__ (where
     pydantic keeps it) by a subscript written out, so the usual case costs two tuples and
     three C-level passes. Generated from the table above, which stays the one place the
     fields are named; measured at less than half the cost of getters applied in a loop."""
-    lines = ["def _all_given(doc):"]
+    lines = [
+        "def _all_given(doc, ctx):",
+        "    (_, subject_principal), (_, applet_principal) = ctx.principals",
+    ]
     texts: list[str] = []
     numbers: list[str] = []
     lists: list[str] = []
     for index, (section, (text_names, other_names)) in enumerate(_SECTIONS.items()):
-        lines.append(f"    part{index} = doc.{section}.__dict__")
+        part = _READ_FROM_CONTEXT.get(section, f"doc.{section}")
+        lines.append(f"    part{index} = {part}.__dict__")
         texts += [f"part{index}[{name!r}]" for name in text_names]
         for name in other_names:
             # A list is given when it holds something; a number whenever it is not None
@@ -103,7 +117,12 @@ def _all_given_source() -> str:
             (lists if name in _LISTS else numbers).append(f"part{index}[{name!r}]")
     lines += [
         f"    texts = ({', '.join(texts)},)",
-        "    if not all(texts) or any(map(str.isspace, texts)):",
+        # One pass: a text is given when something is left once stripped (strip and
+        # isspace agree on what is white space); a None among them makes strip raise.
+        "    try:",
+        "        if not all(map(str.strip, texts)):",
+        "            return False",
+        "    except TypeError:",
         "        return False",
         f"    return None not in ({', '.join(numbers)},) and all(({', '.join(lists)},))",
     ]
@@ -112,12 +131,12 @@ def _all_given_source() -> str:
 
 _namespace: dict[str, Any] = {}
 exec(_all_given_source(), _namespace)  # noqa: S102 - source built above from constants
-_all_given: Callable[[FilingDocument], bool] = _namespace["_all_given"]
+_all_given: Callable[[FilingDocument, Context], bool] = _namespace["_all_given"]
 
 
 def required_fields(doc: FilingDocument, ctx: Context) -> Iterable[Finding]:
     """Every field the filing needs for its subject type."""
-    all_given = _all_given(doc)
+    all_given = _all_given(doc, ctx)
     if all_given and (ctx.individual is not False or _organisation_given(doc)):
         return ()  # the usual case, told without making a generator
     return _missing_fields(doc, ctx, all_given)

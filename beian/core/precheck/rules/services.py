@@ -27,7 +27,7 @@ NRLX = "icp_applets.base_info.nrlx_details"
 
 def service_types(doc: FilingDocument, ctx: Context) -> Iterable[Finding]:
     """One to five distinct level-2 service content types."""
-    return _service_type_findings(tuple(doc.icp_applets.base_info.service_content_types or ()))
+    return _service_type_findings(tuple(ctx.applet_base.service_content_types or ()))
 
 
 @dictionary_lookup
@@ -70,7 +70,7 @@ def _service_type_problems(chosen: tuple[int, ...]) -> Iterator[Finding]:
 
 def pre_approvals(doc: FilingDocument, ctx: Context) -> Iterable[Finding]:
     """Items unique, each with number and document, "none" alone, required ones present."""
-    base = doc.icp_applets.base_info
+    base = ctx.applet_base
     # Only whether each item's number and document are given matters, not what they say.
     # (Plain tuples: a NamedTuple costs a Python-level call per item to build.)
     items = tuple(

@@ -29,12 +29,12 @@ def individual_principal(doc: FilingDocument, ctx: Context) -> Iterable[Finding]
 
 def _individual_principal_problems(doc: FilingDocument, ctx: Context) -> list[Finding]:
     found: list[Finding] = []
-    subject = doc.icp_subject
-    principal = subject.principal_info
+    name = ctx.subject_base.name
+    principal = ctx.principals[0][1]
     if (
-        filled(subject.base_info.name)
+        filled(name)
         and filled(principal.name)
-        and ((subject.base_info.name or "").strip() != (principal.name or "").strip())
+        and ((name or "").strip() != (principal.name or "").strip())
     ):
         found.append(
             Finding(
@@ -57,13 +57,13 @@ def _individual_principal_problems(doc: FilingDocument, ctx: Context) -> list[Fi
     return found
 
 
-def subject_consistency(doc: FilingDocument, ctx: Context) -> list[Finding]:
+def subject_consistency(doc: FilingDocument, ctx: Context) -> Iterable[Finding]:
     """A subject keeps one filing province and one name across all its filings."""
     facts = _facts(doc, ctx)
+    if facts is None or not (facts.province or facts.name):
+        return ()  # the usual case, a subject's first filing: nothing to compare with
     found: list[Finding] = []
-    if facts is None:
-        return found
-    base = doc.icp_subject.base_info
+    base = ctx.subject_base
     if facts.province and filled(base.province) and facts.province != base.province:
         found.append(
             Finding(
@@ -85,13 +85,14 @@ def subject_consistency(doc: FilingDocument, ctx: Context) -> list[Finding]:
     return found
 
 
-def subject_limits(doc: FilingDocument, ctx: Context) -> list[Finding]:
+def subject_limits(doc: FilingDocument, ctx: Context) -> Iterable[Finding]:
     """At most N applets per subject, and one filing of it at the bureau at a time."""
     facts = _facts(doc, ctx)
     individual = ctx.individual
+    # The usual case, a subject's first filing, is told at once: limits are at least 1.
+    if facts is None or individual is None or not (facts.live_applets or facts.at_bureau):
+        return ()
     found: list[Finding] = []
-    if facts is None or individual is None:
-        return found
     if individual:
         limit, errcode, kind = ctx.config.individual_applet_limit, INDIVIDUAL_LIMIT, "个人主体"
     else:
@@ -118,7 +119,7 @@ def subject_limits(doc: FilingDocument, ctx: Context) -> list[Finding]:
 
 
 def _facts(doc: FilingDocument, ctx: Context) -> SubjectFacts | None:
-    certificate_type = doc.icp_subject.organize_info.certificate_type
+    certificate_type = ctx.organize.certificate_type
     if certificate_type is None or ctx.subject_key is None:
         return None
     return ctx.subject_facts(certificate_type, ctx.subject_key)

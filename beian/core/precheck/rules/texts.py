@@ -115,7 +115,7 @@ def _any_of(words: tuple[str, ...]) -> re.Pattern[str]:
 
 def applet_comment(doc: FilingDocument, ctx: Context) -> Iterable[Finding]:
     """The applet comment describes the service in 20 to 200 characters."""
-    comment = doc.icp_applets.base_info.comment
+    comment = ctx.applet_base.comment
     if not filled(comment):
         return ()
     length = len((comment or "").strip())
@@ -144,7 +144,7 @@ def applet_comment(doc: FilingDocument, ctx: Context) -> Iterable[Finding]:
 def prohibited_words(doc: FilingDocument, ctx: Context) -> Iterable[Finding]:
     """No prohibited word in the applet name or comment."""
     words = word_list("prohibited_words")
-    base = doc.icp_applets.base_info
+    base = ctx.applet_base
     name, comment = base.name or "", base.comment or ""
     # The usual case, told in one pass over both texts: a space (simple, folded away) joins
     # them, so a hit may straddle the two; any hit is then looked for text by text.
@@ -174,7 +174,7 @@ def _prohibited_findings(
 
 def individual_applet_name(doc: FilingDocument, ctx: Context) -> Iterable[Finding]:
     """An individual's applet name is not bare Latin/digits and implies no organisation."""
-    name = doc.icp_applets.base_info.name
+    name = ctx.applet_base.name
     if ctx.individual is not True or not filled(name):
         return ()  # decided before a generator is made
     assert name is not None

@@ -125,7 +125,7 @@ def uploaded_media(doc: FilingDocument, ctx: Context) -> Iterable[Finding]:
     # The usual case, told without the field paths: every id the applicant's own upload of
     # a type its fields accept. The ids are grouped by what their fields accept; a blank
     # id is asked too (it cannot spoil a verdict of "all fit": the detailed way skips it).
-    certificates, others, videos = _ids_by_fit(doc)
+    certificates, others, videos = _ids_by_fit(doc, ctx)
     if not (certificates or others or videos):
         return ()
     uploads = registry.uploads({*certificates, *others, *videos}, owner=ctx.applicant)
@@ -158,39 +158,37 @@ assert {_fit(path) for path in _SINGLE if path.endswith("authorization_letter")}
 }
 
 
-def _ids_by_fit(doc: FilingDocument) -> tuple[list[str], list[str], list[str]]:
+def _ids_by_fit(doc: FilingDocument, ctx: Context) -> tuple[list[str], list[str], list[str]]:
     """The non-empty ids the document names, as certificates, letters or documents, videos."""
-    # C-level getters and filters throughout: a comprehension costs a call of its own.
-    subject, applet = doc.icp_subject, doc.icp_applets
-    subject_media, applet_media = subject.principal_info.__dict__, applet.principal_info.__dict__
+    # C-level filters throughout (a comprehension costs a call of its own), and each part
+    # of the document read once: the principals and the organisation come with ctx.
+    (_, subject), (_, applet) = ctx.principals
     certificates = list(
         filter(
             None,
             (
-                subject.personal_info.residence_permit,
-                subject.organize_info.certificate_photo,
-                *_read_certificate_photos(subject_media),
-                *_read_certificate_photos(applet_media),
+                doc.icp_subject.personal_info.residence_permit,
+                ctx.organize.certificate_photo,
+                subject.certificate_photo_front,
+                subject.certificate_photo_back,
+                applet.certificate_photo_front,
+                applet.certificate_photo_back,
             ),
         )
     )
-    others = list(
-        filter(None, (subject_media["authorization_letter"], applet_media["authorization_letter"]))
-    )
-    nrlx = applet.base_info.nrlx_details
+    others = list(filter(None, (subject.authorization_letter, applet.authorization_letter)))
+    nrlx = ctx.applet_base.nrlx_details
     if nrlx:
         others += filter(None, map(_media_of, nrlx))
     materials = doc.icp_materials.__dict__
     held, videos = _read_certificate_materials(materials)
     if held:
         certificates += filter(None, held)
-    for items in _read_other_materials(materials):
-        if items:
-            others += filter(None, items)
+    for items in filter(None, _read_other_materials(materials)):
+        others += filter(None, items)
     return certificates, others, list(filter(None, videos)) if videos else []
 
 
-_read_certificate_photos = itemgetter("certificate_photo_front", "certificate_photo_back")
 _media_of = attrgetter("media")
 
 

@@ -1,0 +1,93 @@
+"""The short ways rules take for the usual case agree with their detailed ways."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from beian.core.document import parse_document
+from beian.core.precheck import InMemoryRegistry, engine
+from beian.core.precheck.context import Context, filled
+from beian.core.precheck.rules import contacts, required
+
+from .conftest import load_example
+
+NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+PRINCIPALS = ("icp_subject", "icp_applets")
+# Text that is blank in one way or another, or nearly so.
+BLANKISH = st.sampled_from(["", " ", "\u3000", "\x85", "\t\n", " x", "x ", "\u00a0a", "a"])
+MOBILES = st.sampled_from(
+    ["13800138000", "13900139000", "13400134003", "13500135003", "12800138000", "1380013800",
+     "138001380000", "1380013800,", ",1380013800", "13800138000,13900139000",
+     "１３８００１３８０００", "", " ", "13800 138000"]
+)
+
+
+def _context(doc: Any, registry: InMemoryRegistry | None) -> Context:
+    return engine._context(doc, NOW, registry, None, None, "owner")
+
+
+def _parsed(data: dict[str, Any]) -> Any:
+    doc, findings = parse_document(data)
+    assert doc is not None, findings
+    return doc
+
+
+@settings(derandomize=True, max_examples=400, deadline=None)
+@given(
+    name=st.sampled_from(["education-enterprise", "individual"]),
+    changes=st.lists(
+        st.tuples(st.integers(min_value=0, max_value=len(required.REQUIRED_FIELDS) - 1),
+                  st.none() | BLANKISH),
+        max_size=3,
+    ),
+)
+def test_all_given_agrees_with_every_field_filled(name, changes):
+    data = load_example(name)
+    for index, value in changes:
+        path = required.REQUIRED_FIELDS[index].split(".")
+        if path[-1] in ("type", "certificate_type"):
+            value = None if value is None else 1  # numbers: given or not
+        elif path[-1] in ("service_content_types", "nrlx_details"):
+            value = None if value is None else []
+        node = data
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+        node[path[-1]] = value
+    doc = _parsed(data)
+    detailed = all(filled(value) for value in required._read_required(doc))
+    ctx = _context(doc, None)
+    assert required._all_given(doc, ctx) == detailed
+    # And the rule finds what its detailed way finds, field by field.
+    assert list(required.required_fields(doc, ctx)) == list(
+        required._missing_fields(doc, ctx, all_given=False)
+    )
+
+
+@settings(derandomize=True, max_examples=600, deadline=None)
+@given(
+    numbers=st.tuples(MOBILES | st.none(), MOBILES | st.none(), MOBILES | st.none(),
+                      MOBILES | st.none()),
+    online=st.booleans(),
+    same_person=st.booleans(),
+)
+def test_the_usual_mobiles_verdict_agrees_with_the_detailed_checks(numbers, online, same_person):
+    data = load_example("education-enterprise")
+    subject, applet = (data[part]["principal_info"] for part in PRINCIPALS)
+    subject["mobile"], subject["emergency_contact"], applet["mobile"], applet[
+        "emergency_contact"] = numbers
+    if same_person:
+        applet["certificate_number"] = subject["certificate_number"]
+    registry = None
+    if online:
+        registry = InMemoryRegistry()
+        other = load_example("education-enterprise")
+        other["icp_subject"]["principal_info"]["mobile"] = "13900139000"
+        registry.add_filing("other", _parsed(other))
+    doc = _parsed(data)
+    ctx = _context(doc, registry)
+    # The short way may only say "nothing to report" when the detailed way agrees.
+    assert list(contacts.mobiles(doc, ctx)) == contacts._mobile_problems(ctx)
