@@ -40,10 +40,22 @@ _PLACEHOLDERS = {"市辖区", "县", "省直辖县级行政区划", "自治区�
 def districts(doc: FilingDocument, ctx: Context) -> Iterable[Finding]:
     """Codes are real, the city lies in the province and the district in the city."""
     base = ctx.subject_base
-    return _district_findings(base.province, base.city, base.district)
+    return _places(base.province, base.city, base.district)[0]
+
+
+# What the two rules need to know of the three codes, found by one cached look-up (each
+# costs a call and a check of the dictionaries): the district findings, then the place
+# names, their short forms and every prefix an address may repeat (_place_names).
+_PlaceFacts = tuple[
+    tuple[Finding, ...], tuple[str, ...], tuple[str | None, ...], tuple[str, ...]
+]
 
 
 @dictionary_lookup
+def _places(province: str | None, city: str | None, district: str | None) -> _PlaceFacts:
+    return (_district_findings(province, city, district), *_place_names(province, city, district))
+
+
 def _district_findings(
     province: str | None, city: str | None, district: str | None
 ) -> tuple[Finding, ...]:
@@ -85,7 +97,7 @@ def address(doc: FilingDocument, ctx: Context) -> Iterable[Finding]:
     text = (base.address or "").strip()
     if not text:
         return ()  # blank is reported by the required-fields rule
-    names, shorts, prefixes = _place_names(base.province, base.city, base.district)
+    _, names, shorts, prefixes = _places(base.province, base.city, base.district)
     # The usual case: the address starts with none of the names, told by one call.
     if not text.startswith(prefixes):
         return ()
@@ -118,7 +130,6 @@ def _repeated_prefix(
             return
 
 
-@dictionary_lookup
 def _place_names(
     *codes: str | None,
 ) -> tuple[tuple[str, ...], tuple[str | None, ...], tuple[str, ...]]:
