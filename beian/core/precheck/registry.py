@@ -153,10 +153,13 @@ class InMemoryRegistry:
 
     def uploads(self, media_ids: Collection[str], *, owner: str | None) -> dict[str, UploadFacts]:
         """Those of `media_ids` that `owner` uploaded."""
-        found = {}
+        found: dict[str, UploadFacts] = {}
+        if owner is None:
+            return found
+        known = self._uploads
         for media_id in media_ids:
-            upload = self._uploads.get(media_id)
-            if upload is not None and owner is not None and upload[0] == owner:
+            upload = known.get(media_id)
+            if upload is not None and upload[0] == owner:
                 found[media_id] = upload[1]
         return found
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from beian.core.document import parse_document
 from beian.core.precheck import InMemoryRegistry, engine
 from beian.core.precheck.context import Context, filled
-from beian.core.precheck.rules import contacts, required
+from beian.core.precheck.rules import contacts, required, uploads
 
 from .conftest import load_example
 
@@ -91,3 +91,51 @@ def test_the_usual_mobiles_verdict_agrees_with_the_detailed_checks(numbers, onli
     ctx = _context(doc, registry)
     # The short way may only say "nothing to report" when the detailed way agrees.
     assert list(contacts.mobiles(doc, ctx)) == contacts._mobile_problems(ctx)
+
+
+# Uploads of every kind and file type, the owner's and another's, and ids nobody uploaded.
+UPLOADS = {
+    "cert-jpeg": ("owner", "image/jpeg", "certificate"),
+    "cert-pdf": ("owner", "application/pdf", "certificate"),
+    "letter-pdf": ("owner", "application/pdf", "letter"),
+    "letter-png": ("owner", "image/png", "letter"),
+    "video-mp4": ("owner", "video/mp4", "video"),
+    "photo-jpeg": ("owner", "image/jpeg", "photo"),
+    "theirs": ("someone-else", "image/jpeg", "certificate"),
+}
+MEDIA_IDS = st.sampled_from([*UPLOADS, "nobody", "", " "]) | st.none()
+SINGLE_MEDIA = [
+    ("icp_subject", "personal_info", "residence_permit"),
+    ("icp_subject", "organize_info", "certificate_photo"),
+    *[(part, "principal_info", name) for part in PRINCIPALS
+      for name in ("certificate_photo_front", "certificate_photo_back", "authorization_letter")],
+]
+MATERIALS = ("commitment_letter", "promise_video", "holding_certificate_photo",
+             "subject_other_materials")
+
+
+@settings(derandomize=True, max_examples=600, deadline=None)
+@given(
+    name=st.sampled_from(["education-enterprise", "individual"]),
+    singles=st.lists(MEDIA_IDS, min_size=len(SINGLE_MEDIA), max_size=len(SINGLE_MEDIA)),
+    nrlx=st.lists(MEDIA_IDS, max_size=2),
+    materials=st.lists(st.lists(st.sampled_from([*UPLOADS, "nobody", "", " "]), max_size=2)
+                       | st.none(), min_size=len(MATERIALS), max_size=len(MATERIALS)),
+)
+def test_the_usual_uploads_verdict_agrees_with_the_detailed_checks(
+    name, singles, nrlx, materials
+):
+    data = load_example(name)
+    for (part, section, field), media_id in zip(SINGLE_MEDIA, singles, strict=True):
+        data[part].setdefault(section, {})[field] = media_id
+    data["icp_applets"]["base_info"]["nrlx_details"] = [
+        {"type": 1 + index, "code": "x", "media": media_id} for index, media_id in enumerate(nrlx)
+    ]
+    data["icp_materials"] = dict(zip(MATERIALS, materials, strict=True))
+    registry = InMemoryRegistry()
+    for media_id, (owner, content_type, kind) in UPLOADS.items():
+        registry.add_upload(media_id, owner=owner, content_type=content_type, kind=kind)
+    doc = _parsed(data)
+    named = uploads.named_media(doc)
+    detailed = uploads._problems(named, registry.uploads({i for _, i in named}, owner="owner"))
+    assert list(uploads.uploaded_media(doc, _context(doc, registry))) == detailed

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from operator import attrgetter, itemgetter
-from typing import Any
+from typing import Any, cast
 
 from beian.core.document import FilingDocument
 from beian.core.findings import WARNING, Finding
@@ -123,16 +123,22 @@ def uploaded_media(doc: FilingDocument, ctx: Context) -> Iterable[Finding]:
         named = named_media(doc)
         return (_offline_at(named[0][0]),) if named else ()
     # The usual case, told without the field paths: every id the applicant's own upload of
-    # a type its fields accept. The ids are grouped by what their fields accept; a blank
-    # id is asked too (it cannot spoil a verdict of "all fit": the detailed way skips it).
+    # a type its fields accept. The ids are grouped by what their fields accept, fields left
+    # empty among them; a blank id is asked too (it cannot spoil a verdict of "all fit":
+    # the detailed way skips it).
     certificates, others, videos = _ids_by_fit(doc, ctx)
-    if not (certificates or others or videos):
+    ids = cast("set[str]", {*certificates, *others, *videos} - _NO_ID)  # None taken out
+    if not ids:
         return ()
-    uploads = registry.uploads({*certificates, *others, *videos}, owner=ctx.applicant)
+    uploads = registry.uploads(ids, owner=ctx.applicant)
     if _all_fit(uploads, certificates, others, videos):
         return ()
     # The detailed way names only non-blank ids, all among those just asked.
     return _problems(named_media(doc), uploads)
+
+
+# What an empty media field holds.
+_NO_ID = frozenset({None, ""})
 
 
 # The file types of the fields other than certificates and videos (letters, documents).
@@ -158,35 +164,34 @@ assert {_fit(path) for path in _SINGLE if path.endswith("authorization_letter")}
 }
 
 
-def _ids_by_fit(doc: FilingDocument, ctx: Context) -> tuple[list[str], list[str], list[str]]:
-    """The non-empty ids the document names, as certificates, letters or documents, videos."""
-    # C-level filters throughout (a comprehension costs a call of its own), and each part
-    # of the document read once: the principals and the organisation come with ctx.
+def _ids_by_fit(
+    doc: FilingDocument, ctx: Context
+) -> tuple[list[str | None], list[str | None], list[str]]:
+    """The ids the document names, as certificates, letters or documents, videos; with a
+    None or "" for each field left empty (filtering them out here cost more than skipping
+    them where the ids are used)."""
+    # Each part of the document read once: the principals and the organisation come with
+    # ctx, and the materials' lists by C-level getters from the part's __dict__.
     (_, subject), (_, applet) = ctx.principals
-    certificates = list(
-        filter(
-            None,
-            (
-                doc.icp_subject.personal_info.residence_permit,
-                ctx.organize.certificate_photo,
-                subject.certificate_photo_front,
-                subject.certificate_photo_back,
-                applet.certificate_photo_front,
-                applet.certificate_photo_back,
-            ),
-        )
-    )
-    others = list(filter(None, (subject.authorization_letter, applet.authorization_letter)))
+    certificates = [
+        doc.icp_subject.personal_info.residence_permit,
+        ctx.organize.certificate_photo,
+        subject.certificate_photo_front,
+        subject.certificate_photo_back,
+        applet.certificate_photo_front,
+        applet.certificate_photo_back,
+    ]
+    others = [subject.authorization_letter, applet.authorization_letter]
     nrlx = ctx.applet_base.nrlx_details
     if nrlx:
-        others += filter(None, map(_media_of, nrlx))
+        others += map(_media_of, nrlx)
     materials = doc.icp_materials.__dict__
     held, videos = _read_certificate_materials(materials)
     if held:
-        certificates += filter(None, held)
+        certificates += held
     for items in filter(None, _read_other_materials(materials)):
-        others += filter(None, items)
-    return certificates, others, list(filter(None, videos)) if videos else []
+        others += items
+    return certificates, others, videos or []
 
 
 _media_of = attrgetter("media")
@@ -194,29 +199,32 @@ _media_of = attrgetter("media")
 
 def _all_fit(
     uploads: Mapping[str, UploadFacts],
-    certificates: list[str],
-    others: list[str],
+    certificates: list[str | None],
+    others: list[str | None],
     videos: list[str],
 ) -> bool:
     """Whether every id is an upload in `uploads` whose file type suits its group, and each
-    certificate an upload made for a certificate field."""
+    certificate an upload made for a certificate field; empty fields are passed over."""
     get = uploads.get
     for media_id in certificates:
-        upload = get(media_id)
-        if (
-            upload is None
-            or upload.kind != "certificate"
-            or upload.content_type not in _CERTIFICATE_TYPES
-        ):
-            return False
+        if media_id:
+            upload = get(media_id)
+            if (
+                upload is None
+                or upload.kind != "certificate"
+                or upload.content_type not in _CERTIFICATE_TYPES
+            ):
+                return False
     for media_id in others:
-        upload = get(media_id)
-        if upload is None or upload.content_type not in _OTHER_TYPES:
-            return False
+        if media_id:
+            upload = get(media_id)
+            if upload is None or upload.content_type not in _OTHER_TYPES:
+                return False
     for media_id in videos:
-        upload = get(media_id)
-        if upload is None or upload.content_type not in _VIDEO_TYPES:
-            return False
+        if media_id:
+            upload = get(media_id)
+            if upload is None or upload.content_type not in _VIDEO_TYPES:
+                return False
     return True
 
 
