@@ -106,7 +106,7 @@ def credit_codes(doc: FilingDocument, ctx: Context) -> Iterable[Finding]:
     organize = ctx.organize
     if organize.certificate_type not in dictionaries.USCC_CERTIFICATE_TYPES:
         return ()
-    if not filled(organize.certificate_number):
+    if ctx.subject_key is None:  # person_key of the number: None when it is not given
         return ()
     problems = check_uscc(organize.certificate_number)
     if not problems:

@@ -115,10 +115,10 @@ def _any_of(words: tuple[str, ...]) -> re.Pattern[str]:
 
 def applet_comment(doc: FilingDocument, ctx: Context) -> Iterable[Finding]:
     """The applet comment describes the service in 20 to 200 characters."""
-    comment = ctx.applet_base.comment
-    if not filled(comment):
-        return ()
-    length = len((comment or "").strip())
+    text = (ctx.applet_base.comment or "").strip()
+    if not text:
+        return ()  # the required-fields rule reports it
+    length = len(text)
     if length < COMMENT_MIN:
         return (
             Finding(
