@@ -139,3 +139,35 @@ def test_the_usual_uploads_verdict_agrees_with_the_detailed_checks(
     named = uploads.named_media(doc)
     detailed = uploads._problems(named, registry.uploads({i for _, i in named}, owner="owner"))
     assert list(uploads.uploaded_media(doc, _context(doc, registry))) == detailed
+
+
+EXAMPLES = ("education-enterprise", "individual", "bad-enterprise", "bad-individual")
+
+
+def test_rules_left_out_for_a_kind_of_subject_find_nothing_for_it():
+    for name in EXAMPLES:
+        doc = _parsed(load_example(name))
+        ctx = _context(doc, None)
+        for kind, left_out in (
+            (True, engine._ORGANISATION_ONLY),
+            (False, engine._INDIVIDUAL_ONLY),
+            (None, engine._INDIVIDUAL_ONLY | engine._ORGANISATION_ONLY),
+        ):
+            ctx.individual = kind
+            assert set(engine.RULES) - set(engine._RULES_BY_KIND[kind]) == left_out
+            for rule in left_out:
+                assert not list(rule(doc, ctx)), (name, kind, rule.__name__)
+
+
+def test_the_narrowed_rule_lists_find_what_every_rule_finds(monkeypatch):
+    def every_rule_run(data: dict[str, Any]) -> list[Any]:
+        with monkeypatch.context() as patch:
+            patch.setattr(engine, "RULES", tuple(list(engine.RULES)))  # not the shipped tuple
+            assert engine.RULES is not engine._SHIPPED_RULES
+            return engine.precheck(data, now=NOW)
+
+    for name in EXAMPLES:
+        for subject_type in (None, 1, 5, 999):  # unknown, organisation, individual, no such
+            data = load_example(name)
+            data["icp_subject"]["base_info"]["type"] = subject_type
+            assert engine.precheck(data, now=NOW) == every_rule_run(data), (name, subject_type)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from operator import attrgetter, itemgetter
-from typing import Any, cast
+from typing import Any
 
 from beian.core.document import FilingDocument
 from beian.core.findings import WARNING, Finding
@@ -127,7 +127,7 @@ def uploaded_media(doc: FilingDocument, ctx: Context) -> Iterable[Finding]:
     # empty among them; a blank id is asked too (it cannot spoil a verdict of "all fit":
     # the detailed way skips it).
     certificates, others, videos = _ids_by_fit(doc, ctx)
-    ids = cast("set[str]", {*certificates, *others, *videos} - _NO_ID)  # None taken out
+    ids: set[str] = {*certificates, *others, *videos} - _NO_ID  # type: ignore[assignment]
     if not ids:
         return ()
     uploads = registry.uploads(ids, owner=ctx.applicant)
