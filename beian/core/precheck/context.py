@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import lru_cache, wraps
-from typing import TypeVar
+from functools import lru_cache
+from typing import Any, TypeVar
 
 from beian.core import dictionaries
 from beian.core.document import (
@@ -78,23 +78,29 @@ def dictionary_lookup(function: Callable[..., T]) -> Callable[..., T]:
     """Cache a function of a few small values and the reference dictionaries only.
 
     For the findings that depend on nothing but codes and types (districts, certificate and
-    service types): the same few combinations come back filing after filing. The cache is
-    forgotten when the dictionaries are reloaded (dictionaries.clear_cache after an import),
-    which is told by the identity of their loaded data; it holds that data, so the identity
-    cannot be reused while the cache is there.
+    service types): the same few combinations come back filing after filing. The caches are
+    forgotten when the dictionaries have been reloaded (dictionaries.clear_cache after an
+    import): forget_stale_lookups, which the engine calls at the start of every check, tells
+    it once for all of them (a check per look-up cost a call each, five times a check).
     """
     cached = lru_cache(maxsize=4096)(function)
-    loaded: list[object] = [None]
+    _LOOKUPS.append(cached)
+    return cached
 
-    @wraps(function)
-    def lookup(*args: Hashable) -> T:
-        data = dictionaries.districts()
-        if data is not loaded[0]:
+
+_LOOKUPS: list[Any] = []  # the lru_cache wrappers made by dictionary_lookup
+# The dictionaries' data the caches were filled from, told by its identity; held here, so
+# the identity cannot be reused while the caches are there.
+_filled_from: list[object] = [None]
+
+
+def forget_stale_lookups() -> None:
+    """Empty the dictionary_lookup caches if the dictionaries were reloaded since."""
+    data = dictionaries.districts()
+    if data is not _filled_from[0]:
+        for cached in _LOOKUPS:
             cached.cache_clear()
-            loaded[0] = data
-        return cached(*args)
-
-    return lookup
+        _filled_from[0] = data
 
 
 def filled(value: object) -> bool:

@@ -15,6 +15,7 @@ from beian.core.precheck.context import (
     SUBJECT_PRINCIPAL,
     Context,
     Rule,
+    forget_stale_lookups,
     is_individual_type,
     person_key,
 )
@@ -103,6 +104,7 @@ def precheck(
         if parsed is None:
             return findings
         doc = parsed
+    forget_stale_lookups()
     ctx = _context(doc, now, registry, config, filing_id, applicant)
     # RULES may be replaced (tests add a failing rule): only the shipped list is narrowed.
     rules = _RULES_BY_KIND[ctx.individual] if RULES is _SHIPPED_RULES else RULES

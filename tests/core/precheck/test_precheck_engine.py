@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict, replace
 from datetime import datetime
+from typing import Any
 
 import pytest
 
 from beian.core import dictionaries
 from beian.core.document import parse_document
 from beian.core.precheck import RULES, PrecheckConfig, ProvinceRules, engine, precheck
-from beian.core.precheck.context import dictionary_lookup
+from beian.core.precheck.context import dictionary_lookup, forget_stale_lookups
 
 
 def test_a_parsed_document_is_checked_like_its_json(check, enterprise):
@@ -99,8 +101,45 @@ def test_dictionary_lookups_are_cached_until_the_dictionaries_reload():
         calls.append(code)
         return dictionaries.district(code)
 
+    forget_stale_lookups()
     assert lookup("110000") is lookup("110000")
     assert calls == ["110000"]
+    forget_stale_lookups()  # nothing reloaded: the cache stays
+    lookup("110000")
+    assert calls == ["110000"]
     dictionaries.clear_cache()
+    forget_stale_lookups()
     lookup("110000")
     assert calls == ["110000", "110000"]
+
+
+def test_a_check_after_a_reload_uses_the_reloaded_dictionaries(check, enterprise, monkeypatch):
+    enterprise["icp_subject"]["base_info"]["district"] = "120101"  # a district of Tianjin
+    assert (1803, "icp_subject.base_info.district") in {(f.errcode, f.err_field)
+                                                        for f in check(enterprise)}
+    reloaded = [*dictionaries.districts()]
+    dictionaries.clear_cache()
+    # The district moves to the filing's city (Beijing) in the reloaded data.
+    moved = [
+        replace(place, parent="110100") if place.code == "120101" else place
+        for place in reloaded
+    ]
+    monkeypatch.setattr(dictionaries, "_read", _reading_districts(dictionaries._read, moved))
+    try:
+        assert (1803, "icp_subject.base_info.district") not in {
+            (f.errcode, f.err_field) for f in check(enterprise)
+        }
+    finally:
+        monkeypatch.undo()
+        dictionaries.clear_cache()
+
+
+def _reading_districts(read: Any, districts: list[Any]) -> Any:
+    """dictionaries._read, with `districts` as the districts file."""
+
+    def reading(name: str) -> Any:
+        if name == "districts.json":
+            return {"districts": [asdict(place) for place in districts]}
+        return read(name)
+
+    return reading
