@@ -141,6 +141,17 @@ def _context(
     subject, applet = doc.icp_subject, doc.icp_applets
     subject_base, organize = subject.base_info, subject.organize_info
     subject_principal, applet_principal = subject.principal_info, applet.principal_info
+    # An individual's number is given three times: normalised once.
+    subject_number = subject_principal.certificate_number
+    subject_principal_key = person_key(subject_number)
+    applet_number = applet_principal.certificate_number
+    applet_key = (
+        subject_principal_key if applet_number == subject_number else person_key(applet_number)
+    )
+    organize_number = organize.certificate_number
+    subject_key = (
+        subject_principal_key if organize_number == subject_number else person_key(organize_number)
+    )
     # The document's facts by position, in the order Context declares them (a call by
     # keyword cost some 250 ns more, on every check); mypy checks each against its field.
     return Context(
@@ -152,11 +163,8 @@ def _context(
         subject_base,
         organize,
         applet.base_info,
-        (
-            person_key(subject_principal.certificate_number),
-            person_key(applet_principal.certificate_number),
-        ),
-        person_key(organize.certificate_number),
+        (subject_principal_key, applet_key),
+        subject_key,
         registry=registry,
         filing_id=filing_id,
         applicant=applicant,

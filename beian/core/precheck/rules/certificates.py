@@ -36,15 +36,25 @@ def certificate_types(doc: FilingDocument, ctx: Context) -> Iterable[Finding]:
     return _certificate_type_findings(
         ctx.subject_base.type,
         ctx.organize.certificate_type,
-        (subject_principal.certificate_type, applet_principal.certificate_type),
+        subject_principal.certificate_type,
+        applet_principal.certificate_type,
     )
 
 
+# Four flat arguments, not the principals' types in a tuple: the cache key is then one
+# tuple, made and hashed once.
 @dictionary_lookup
 def _certificate_type_findings(
-    subject_type_id: int | None, type_id: int | None, principal_types: tuple[int | None, ...]
+    subject_type_id: int | None,
+    type_id: int | None,
+    subject_principal_type: int | None,
+    applet_principal_type: int | None,
 ) -> tuple[Finding, ...]:
-    return tuple(_certificate_type_problems(subject_type_id, type_id, principal_types))
+    return tuple(
+        _certificate_type_problems(
+            subject_type_id, type_id, (subject_principal_type, applet_principal_type)
+        )
+    )
 
 
 def _certificate_type_problems(
