@@ -134,9 +134,10 @@ def _individual_problems(doc: FilingDocument, ctx: Context) -> list[Finding]:
                 "或改在户籍所在省份备案",
             )
         )
+    # Types are numbers: given whenever not None (what filled() would say, without a call).
     if (
-        filled(organize.certificate_type)
-        and filled(principal.certificate_type)
+        organize.certificate_type is not None
+        and principal.certificate_type is not None
         and (organize.certificate_type != principal.certificate_type)
     ):
         found.append(
