@@ -24,7 +24,6 @@ from sqlalchemy.sql.elements import BindParameter, ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-
 Column = ColumnElement[Any] | QueryableAttribute[Any]  # a column, or a mapped class's attribute
 
 
