@@ -11,10 +11,10 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Result, bindparam, delete, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Result, Row, Table, bindparam, delete, select, update
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from beian.accounts.models import ApiToken, LoginSession, User
 
@@ -30,13 +30,22 @@ _SESSION_AND_USER = (
     .join(User, User.id == LoginSession.user_id)
     .where(LoginSession.token_hash == bindparam("token_hash"))
 )
-# The token as columns (every API request reads it; only its user is needed as an object),
-# and its use recorded by a plain UPDATE.
+# Every API request reads its token and the token's user: a Core query of their columns
+# (the ORM's execution and entity loading cost more than the statement does), the user
+# built from its columns, and the token's use recorded by a plain UPDATE.
+_TOKENS = cast(Table, ApiToken.__table__)
+_USERS = cast(Table, User.__table__)
 _TOKEN_AND_USER = (
-    select(ApiToken.id, ApiToken.expires_at, ApiToken.last_used_at, User)
-    .join(User, User.id == ApiToken.user_id)
-    .where(ApiToken.token_hash == bindparam("token_hash"))
+    select(
+        _TOKENS.c.id.label("token_id"),
+        _TOKENS.c.expires_at.label("token_expires_at"),
+        _TOKENS.c.last_used_at.label("token_last_used_at"),
+        *_USERS.c,
+    )
+    .join(_USERS, _USERS.c.id == _TOKENS.c.user_id)
+    .where(_TOKENS.c.token_hash == bindparam("token_hash"))
 )
+_USER_COLUMNS = tuple(column.key for column in _USERS.c)
 
 _TOUCH_TOKEN = (
     update(ApiToken)
@@ -136,16 +145,27 @@ class TokenCheck:
 def check_api_token(session: Session, *, token: str, now: datetime) -> TokenCheck:
     """resolve_api_token, also saying whether the token's last use was written (flushed)."""
     now = now.astimezone(UTC)
-    found = session.execute(_TOKEN_AND_USER, {"token_hash": hash_token(token)}).first()
-    if found is None:
+    found = session.connection().execute(_TOKEN_AND_USER, {"token_hash": hash_token(token)})
+    row = found.first()
+    if row is None or row.token_expires_at <= now or not row.is_active:
         return TokenCheck(None)
-    token_id, expires_at, last_used_at, user = found
-    if expires_at <= now or not user.is_active:
-        return TokenCheck(None)
+    user = _detached_user(row)
+    last_used_at = row.token_last_used_at
     if last_used_at is None or now - last_used_at >= SESSION_TOUCH_INTERVAL:
-        session.execute(_TOUCH_TOKEN, {"token_id": token_id, "now": now})
+        session.execute(_TOUCH_TOKEN, {"token_id": row.token_id, "now": now})
         return TokenCheck(user, touched=True)
     return TokenCheck(user)
+
+
+def _detached_user(row: Row[Any]) -> User:
+    """The user of a row of `_TOKEN_AND_USER`, as a loaded User outside any session.
+
+    Callers only read it, as they read the detached user a page request resolves; added
+    to a session it would be taken as the stored row, never inserted again.
+    """
+    user = User(**{key: row._mapping[key] for key in _USER_COLUMNS})
+    make_transient_to_detached(user)
+    return user
 
 
 def revoke_api_token(session: Session, *, token: str) -> bool:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from beian.core.precheck import precheck
 from beian.core.workflow import EDITABLE, Event, Status
 from beian.db.multirow import multi_row_insert, multi_row_values
-from beian.filings import verification
+from beian.filings import rows, verification
 from beian.filings.documents import changed_paths, denormalise, people
 from beian.filings.errors import (
     LOCKED_FIELD,
@@ -41,7 +41,7 @@ ALWAYS_EDITABLE = ("icp_applets.principal_info.verify_task_id",)
 
 def get_filing(session: Session, filing_id: str) -> Filing:
     """The filing, or NotFound."""
-    filing = session.get(Filing, filing_id) if isinstance(filing_id, str) else None
+    filing = rows.load(session, filing_id) if isinstance(filing_id, str) else None
     if filing is None:
         raise NotFound()
     return filing
@@ -212,15 +212,11 @@ def pending_change(session: Session, record: Filing) -> str | None:
     return session.scalars(query.limit(1)).first()
 
 
-def _new_draft(
-    session: Session,
-    *,
-    applicant: str,
-    document: dict[str, Any],
-    now: datetime,
-    replaces: Filing | None = None,
+def new_draft(
+    *, applicant: str, document: dict[str, Any], now: datetime, replaces: Filing | None = None
 ) -> Filing:
-    """A draft filing; a change of a filed record names the record it replaces."""
+    """A draft filing, not yet stored; a change of a filed record names the record it
+    replaces."""
     filing = Filing(
         id=secrets.token_hex(8),
         kind="change" if replaces else "new",
@@ -233,8 +229,20 @@ def _new_draft(
         stage_started_at=now,
     )
     denormalise(filing)
-    session.add(filing)
-    session.flush()
+    return filing
+
+
+def _new_draft(
+    session: Session,
+    *,
+    applicant: str,
+    document: dict[str, Any],
+    now: datetime,
+    replaces: Filing | None = None,
+) -> Filing:
+    """A draft filing, stored (see beian.filings.rows)."""
+    filing = new_draft(applicant=applicant, document=document, now=now, replaces=replaces)
+    rows.insert_new(session, filing)
     return filing
 
 

@@ -6,11 +6,12 @@ import hashlib
 from datetime import timedelta
 
 from argon2 import PasswordHasher
-from sqlalchemy import select
+from sqlalchemy import func, inspect, select
 
-from beian.accounts.models import ApiToken, LoginSession
+from beian.accounts.models import ApiToken, LoginSession, User
 from beian.accounts.service import create_user
 from beian.accounts.sessions import (
+    check_api_token,
     end_login_session,
     issue_api_token,
     purge_expired,
@@ -137,3 +138,26 @@ def test_purge_removes_only_expired_sessions_and_tokens(db, clock):
     db.commit()
     assert resolve_login_session(db, token=fresh_session, now=clock.now()) is None
     assert resolve_api_token(db, token=fresh_token, now=clock.now()) is not None
+
+
+def test_a_token_gives_its_user_as_stored_and_outside_the_session(db, sessions, clock):
+    """check_api_token builds the user from the columns it read: every attribute must be
+    the one the ORM loads, and the object a detached copy that a session never inserts."""
+    user = _user(db, clock)
+    user.province = "440000"  # a column that is None by default, set: it must come through
+    token = issue_api_token(db, user=user, now=clock.now()).token
+    db.commit()
+    checked = check_api_token(db, token=token, now=clock.now())
+    db.commit()
+    assert checked.touched and checked.user is not None and checked.user is not user
+    resolved = checked.user
+    assert inspect(resolved).detached and resolved not in db
+    stored = db.get(User, user.id)
+    for attribute in inspect(User).column_attrs:
+        assert getattr(resolved, attribute.key) == getattr(stored, attribute.key), attribute.key
+    db.commit()
+    with sessions() as other:
+        other.add(resolved)  # taken as the stored row: nothing to write
+        assert not other.new and not other.dirty
+        other.commit()
+    assert db.scalar(select(func.count()).select_from(User)) == 1
