@@ -26,6 +26,7 @@ from sqlalchemy import (
     bindparam,
     case,
     cast,
+    exists,
     extract,
     func,
     literal,
@@ -68,20 +69,36 @@ def _written_in(values: list[str]) -> list[Any]:
 _LIVE = _written_in(LIVE_VALUES)
 _AT_BUREAU = _written_in(AT_BUREAU_VALUES)
 
-# The certificate hashes of the people using one mobile in other live filings.
-_PHONE_HOLDERS = (
-    select(FilingPerson.certificate_hash)
-    .join(Filing, Filing.id == FilingPerson.filing_id)
-    .where(FilingPerson.mobile_hash == bindparam("mobile_hash"))
+# The questions below are asked before every save and submission, so each must stay a
+# look-up of the few rows it names, however many filings and uploads there are. They are
+# written so that the only index a planner can use is the one that finds those rows:
+# SQLite has no statistics to tell a selective index from a poor one, and went through
+# every live filing (the status index) or every upload of the applicant (the owner index)
+# when a condition on those columns stood beside the selective one.
+
+# A person row belongs to another live filing: probed by the filing's key, row by row.
+_IN_OTHER_LIVE_FILING = exists(
+    select(literal(1))
+    .where(Filing.id == FilingPerson.filing_id)
     .where(Filing.status.in_(_LIVE))
     .where(none_of(Filing.id, "others"))
 )
 
-# The uploads of one owner among some ids (another owner's read as missing).
+# The certificate hashes of the people using one mobile in other live filings.
+_PHONE_HOLDERS = (
+    select(FilingPerson.certificate_hash)
+    .where(FilingPerson.mobile_hash == bindparam("mobile_hash"))
+    .where(_IN_OTHER_LIVE_FILING)
+)
+
+# Whether an upload is the owner's, as a value (1 or 0), not as a condition: found by
+# its id alone, another owner's upload then reads as missing.
+_OWNED = case((Media.owner_key == bindparam("owner"), 1), else_=0)
+
+# The uploads among some ids, each saying whether the owner made it.
 _UPLOADS = (
-    select(Media.id, Media.content_type, Media.kind)
+    select(Media.id, Media.content_type, Media.kind, _OWNED.label("owned"))
     .where(one_of(Media.id, "media_ids"))
-    .where(Media.owner_key == bindparam("owner"))
 )
 
 # One row for a subject's other live filings: the earliest one's province and name, and
@@ -127,18 +144,15 @@ _ARMS = (
          ProvinceRule.min_validity_months, None, None),
     _row("holder", FilingPerson.mobile_hash, FilingPerson.certificate_hash, None, None,
          None, None)
-    .join(Filing, Filing.id == FilingPerson.filing_id)
     .where(one_of(FilingPerson.mobile_hash, "mobile_hashes"))
-    .where(Filing.status.in_(_LIVE))
-    .where(none_of(Filing.id, "others")),
+    .where(_IN_OTHER_LIVE_FILING),
     _row("subject", None, _SUBJECT_ROW.c.province, _SUBJECT_ROW.c.subject_name,
          _SUBJECT_ROW.c.live_applets, _SUBJECT_ROW.c.at_bureau, None),
     _row("face", FaceTask.id, FaceTask.status, FaceTask.principal_name, None, None,
          FaceTask.expires_at)
     .where(FaceTask.id == bindparam("task_id")),
-    _row("upload", Media.id, Media.content_type, Media.kind, None, None, None)
-    .where(one_of(Media.id, "media_ids"))
-    .where(Media.owner_key == bindparam("owner")),
+    _row("upload", Media.id, Media.content_type, Media.kind, _OWNED, None, None)
+    .where(one_of(Media.id, "media_ids")),
 )
 _AHEAD = union_all(*_ARMS)
 # Before a move, the stored calendar days too (the move's deadline needs them): one
@@ -227,7 +241,7 @@ class DatabaseRegistry:
                 task = FaceTask(status=a, expires_at=at)  # never added: read only
                 found_task = FaceTaskFacts(status=status_at(task, self.now).value,  # type: ignore[arg-type]
                                            expires_at=at, principal_name=b)
-            elif what == "upload":
+            elif what == "upload" and n:  # the owner's own
                 found_uploads[key] = UploadFacts(content_type=a, kind=b)
         for phone in phones:
             self._holders[(phone, filing_id)] = holders.get(keyed_hash(phone, PHONE), set())
@@ -303,7 +317,7 @@ class DatabaseRegistry:
         if unknown:
             rows = self.session.execute(_UPLOADS, {"media_ids": unknown, "owner": owner})
             found = {row.id: UploadFacts(content_type=row.content_type, kind=row.kind)
-                     for row in rows}
+                     for row in rows if row.owned}
             for media_id in unknown:
                 self._uploads[(owner, media_id)] = found.get(media_id)
         answers = {m: self._uploads[(owner, m)] for m in media_ids}
