@@ -37,6 +37,11 @@ class Filing(Base):
         Index("ix_filings_province_status_deadline", "province", "status", "deadline_at"),
         Index("ix_filings_applicant", "applicant", "created_at"),
         Index("ix_filings_subject_key_status", "subject_key", "status"),
+        # A record's changes (the applicant's page of a record, a change still open before
+        # another change or a cancellation): only changes enter it, most filings are new.
+        Index("ix_filings_changes", "replaces_id", "created_at",
+              postgresql_where=text("replaces_id IS NOT NULL"),
+              sqlite_where=text("replaces_id IS NOT NULL")),
         # The personal-data erasure's scan (beian.filings.retention): only statuses a
         # filing may be left in, so filings under way never enter this index.
         Index("ix_filings_erasable", "status", "updated_at",

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-30 00:22:05.358081
+Create Date: 2026-11-30 10:33:28.983132
 """
 from collections.abc import Sequence
 
@@ -108,6 +108,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_filings_appid', ['appid'], unique=False)
         batch_op.create_index('ix_filings_applet_name_prefix', ['applet_name'], unique=False, postgresql_ops={'applet_name': 'varchar_pattern_ops'}, postgresql_include=['record_number', 'status', 'id'])
         batch_op.create_index('ix_filings_applicant', ['applicant', 'created_at'], unique=False)
+        batch_op.create_index('ix_filings_changes', ['replaces_id', 'created_at'], unique=False, postgresql_where=sa.text('replaces_id IS NOT NULL'), sqlite_where=sa.text('replaces_id IS NOT NULL'))
         batch_op.create_index('ix_filings_erasable', ['status', 'updated_at'], unique=False, postgresql_where=sa.text("status IN ('cancelled', 'superseded', 'draft', 'platform_rejected', 'bureau_rejected', 'sms_failed')"), sqlite_where=sa.text("status IN ('cancelled', 'superseded', 'draft', 'platform_rejected', 'bureau_rejected', 'sms_failed')"))
         batch_op.create_index('ix_filings_province_status_deadline', ['province', 'status', 'deadline_at'], unique=False)
         batch_op.create_index('ix_filings_record_number_prefix', ['record_number'], unique=False, postgresql_ops={'record_number': 'varchar_pattern_ops'})
@@ -433,6 +434,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_filings_record_number_prefix', postgresql_ops={'record_number': 'varchar_pattern_ops'})
         batch_op.drop_index('ix_filings_province_status_deadline')
         batch_op.drop_index('ix_filings_erasable', postgresql_where=sa.text("status IN ('cancelled', 'superseded', 'draft', 'platform_rejected', 'bureau_rejected', 'sms_failed')"), sqlite_where=sa.text("status IN ('cancelled', 'superseded', 'draft', 'platform_rejected', 'bureau_rejected', 'sms_failed')"))
+        batch_op.drop_index('ix_filings_changes', postgresql_where=sa.text('replaces_id IS NOT NULL'), sqlite_where=sa.text('replaces_id IS NOT NULL'))
         batch_op.drop_index('ix_filings_applicant')
         batch_op.drop_index('ix_filings_applet_name_prefix', postgresql_ops={'applet_name': 'varchar_pattern_ops'}, postgresql_include=['record_number', 'status', 'id'])
         batch_op.drop_index('ix_filings_appid')
