@@ -153,6 +153,9 @@ def _write_together(
         matches = [(filings[i].id, int(filings[i].version)) for i in indexes]
         result = session.execute(
             update(_FILINGS)
+            # The ids alone first: the primary key finds the rows. SQLite cannot search
+            # an index by a list of pairs, and walked the whole table instead.
+            .where(_FILINGS.c.id.in_([filing_id for filing_id, _ in matches]))
             .where(tuple_(_FILINGS.c.id, _FILINGS.c.version).in_(matches))
             .values(version=_FILINGS.c.version + 1, **dict(zip(_MOVED, key, strict=True)))
         )

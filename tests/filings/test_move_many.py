@@ -11,6 +11,7 @@ from beian.db import transaction
 from beian.filings.lifecycle import move_many
 from beian.filings.models import Filing, FilingEvent
 from beian.notifications.models import OutboxMessage
+from tests.statements import statements_run
 
 
 def _waiting(sessions, clock, count):
@@ -54,3 +55,23 @@ def test_a_filing_changed_meanwhile_stops_the_whole_batch(sessions, clock):
     with sessions() as check:
         assert set(check.scalars(select(Filing.status))) == {Status.SMS_VERIFICATION.value}
         assert check.scalar(select(func.count()).select_from(FilingEvent)) == 0
+
+
+def test_the_batch_update_finds_its_rows_by_the_primary_key(sessions, clock):
+    # A surge moves hundreds of filings in one UPDATE: it must find them by key. SQLite
+    # cannot search an index by a list of (id, version) pairs, and scanned every filing.
+    _waiting(sessions, clock, 3)
+    engine = sessions.kw["bind"]
+    with transaction(sessions) as session:
+        filings = list(session.scalars(select(Filing).order_by(Filing.id)))
+        with statements_run(engine, lambda statement, _: statement.startswith("UPDATE filings")
+                            ) as seen:
+            move_many(session, filings, Event.SMS_FAILED, actor="system", now=clock.now())
+    assert len(seen) == 1
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as connection:
+            rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {seen[0]}",
+                                              (None,) * seen[0].count("?"))
+            plan = [row[3] for row in rows]
+        assert any(step.startswith("SEARCH filings USING INDEX") for step in plan), plan
+        assert "SCAN filings" not in plan, plan
