@@ -104,8 +104,15 @@ def precheck(
         if parsed is None:
             return findings
         doc = parsed
-    forget_stale_lookups()
-    ctx = _context(doc, now, registry, config, filing_id, applicant)
+    try:
+        forget_stale_lookups()
+        ctx = _context(doc, now, registry, config, filing_id, applicant)
+    except Exception:
+        # The reference dictionaries (shipped files) could not be read: no rule can run.
+        # One error finding, as for a failing rule: the draft is still saved, never
+        # waved through.
+        log.exception("pre-check could not start")
+        return [_failed("预检无法启动（参考字典无法读取），无法完成校验")]
     # RULES may be replaced (tests add a failing rule): only the shipped list is narrowed.
     rules = _RULES_BY_KIND[ctx.individual] if RULES is _SHIPPED_RULES else RULES
     findings = []
@@ -118,15 +125,13 @@ def precheck(
             log.exception("pre-check rule %s failed", rule.__name__)
             # A defect in one rule must not hide the others or crash a save; it is
             # reported as an error so the filing is never waved through unchecked.
-            findings.append(
-                Finding(
-                    RULE_FAILED,
-                    "",
-                    f"校验规则 {rule.__name__} 运行出错，无法完成校验",
-                    "请稍后重试；如果问题持续，请联系平台管理员",
-                )
-            )
+            findings.append(_failed(f"校验规则 {rule.__name__} 运行出错，无法完成校验"))
     return findings
+
+
+def _failed(message: str) -> Finding:
+    """The error finding of a check that could not run (RULE_FAILED)."""
+    return Finding(RULE_FAILED, "", message, "请稍后重试；如果问题持续，请联系平台管理员")
 
 
 def _context(

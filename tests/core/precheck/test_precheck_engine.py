@@ -143,3 +143,24 @@ def _reading_districts(read: Any, districts: list[Any]) -> Any:
         return read(name)
 
     return reading
+
+
+def test_unreadable_dictionaries_give_one_error_finding_not_an_exception(
+    enterprise, monkeypatch
+):
+    # A broken data file must not turn every save into a server error: the pre-check
+    # says it could not run (the draft is kept, the submission refused).
+    def unreadable(name: str) -> Any:
+        raise ValueError(f"{name} is not JSON")
+
+    dictionaries.clear_cache()
+    monkeypatch.setattr(dictionaries, "_read", unreadable)
+    try:
+        findings = precheck(enterprise, now=datetime.fromisoformat("2026-03-02T09:00+08:00"))
+    finally:
+        monkeypatch.undo()
+        dictionaries.clear_cache()
+    assert [(f.errcode, f.is_error) for f in findings] == [(9001, True)]
+    assert "字典" in findings[0].errmsg
+    readable = precheck(enterprise, now=datetime.fromisoformat("2026-03-02T09:00+08:00"))
+    assert not [f for f in readable if f.is_error]  # readable again: checked as before
