@@ -29,3 +29,13 @@ def statements_run(
         yield seen
     finally:
         event.remove(engine, "before_cursor_execute", record)
+
+
+def sqlite_plan(engine: Engine, statement: str, params: tuple[Any, ...] | None = None
+                ) -> list[str]:
+    """The steps of SQLite's EXPLAIN QUERY PLAN for `statement` (its `?` parameters bound
+    to `params`, or to NULL: the plan does not depend on the values)."""
+    values = params if params is not None else (None,) * statement.count("?")
+    with engine.connect() as connection:
+        rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", values)
+        return [row[3] for row in rows]

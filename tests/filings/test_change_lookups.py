@@ -15,7 +15,7 @@ from beian.db.models import metadata
 from beian.filings import service
 from beian.filings.models import Filing
 from beian.web.applicant_pages import _changes
-from tests.statements import statements_run
+from tests.statements import sqlite_plan, statements_run
 
 
 def _plans(engine: Engine, ask) -> list[str]:
@@ -25,13 +25,7 @@ def _plans(engine: Engine, ask) -> list[str]:
         engine, lambda statement, _context: statement.lstrip().startswith("SELECT")
     ) as seen:
         ask(session)
-    plans = []
-    with engine.connect() as connection:
-        for statement in seen:
-            rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}",
-                                              (None,) * statement.count("?"))
-            plans.append("\n".join(row[3] for row in rows))
-    return plans
+    return ["\n".join(sqlite_plan(engine, statement)) for statement in seen]
 
 
 def test_changes_of_a_record_are_found_by_index(tmp_path):

@@ -11,7 +11,7 @@ from beian.db import transaction
 from beian.filings.lifecycle import move_many
 from beian.filings.models import Filing, FilingEvent
 from beian.notifications.models import OutboxMessage
-from tests.statements import statements_run
+from tests.statements import sqlite_plan, statements_run
 
 
 def _waiting(sessions, clock, count):
@@ -69,9 +69,6 @@ def test_the_batch_update_finds_its_rows_by_the_primary_key(sessions, clock):
             move_many(session, filings, Event.SMS_FAILED, actor="system", now=clock.now())
     assert len(seen) == 1
     if engine.dialect.name == "sqlite":
-        with engine.connect() as connection:
-            rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {seen[0]}",
-                                              (None,) * seen[0].count("?"))
-            plan = [row[3] for row in rows]
+        plan = sqlite_plan(engine, seen[0])
         assert any(step.startswith("SEARCH filings USING INDEX") for step in plan), plan
         assert "SCAN filings" not in plan, plan

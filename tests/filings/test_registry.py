@@ -11,6 +11,7 @@ from beian.filings import service
 from beian.filings.models import FilingPerson
 from beian.filings.registry import DatabaseRegistry
 from tests.journey import submitted
+from tests.statements import sqlite_plan
 
 HELD_ELSEWHERE = 1605
 
@@ -96,18 +97,17 @@ def test_the_read_ahead_looks_up_only_the_rows_it_names(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path}/plan.db")
     metadata.create_all(engine)
     ids = '["a","b"]'
-    with engine.connect() as connection:
-        def plan(statement, **values) -> str:
-            compiled = statement.compile(dialect=engine.dialect)
-            params = compiled.construct_params(values)
-            order = [params[name] for name in compiled.positiontup]
-            rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", tuple(order))
-            return "\n".join(row[3] for row in rows)
 
-        ahead = plan(_AHEAD_WITH_CALENDAR, mobile_hashes=ids, others=ids, subject_key="k",
-                     task_id="t", media_ids=ids, owner="o")
-        holders = plan(_PHONE_HOLDERS, mobile_hash="m", others=ids)
-        uploads = plan(_UPLOADS, media_ids=ids, owner="o")
+    def plan(statement, **values) -> str:
+        compiled = statement.compile(dialect=engine.dialect)
+        params = compiled.construct_params(values)
+        order = tuple(params[name] for name in compiled.positiontup)
+        return "\n".join(sqlite_plan(engine, str(compiled), order))
+
+    ahead = plan(_AHEAD_WITH_CALENDAR, mobile_hashes=ids, others=ids, subject_key="k",
+                 task_id="t", media_ids=ids, owner="o")
+    holders = plan(_PHONE_HOLDERS, mobile_hash="m", others=ids)
+    uploads = plan(_UPLOADS, media_ids=ids, owner="o")
     engine.dispose()
     for found in (ahead, holders):
         assert "SEARCH filing_people USING INDEX ix_filing_people_mobile_hash" in found
