@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Result, Row, Table, bindparam, delete, select, update
+from sqlalchemy import Result, Table, bindparam, delete, select, update
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from beian.accounts.models import ApiToken, LoginSession, User
+from beian.db.direct import Direct
 
 SESSION_IDLE_TIMEOUT = timedelta(hours=12)
 SESSION_MAX_AGE = timedelta(days=7)
@@ -35,7 +36,8 @@ _SESSION_AND_USER = (
 # built from its columns, and the token's use recorded by a plain UPDATE.
 _TOKENS = cast(Table, ApiToken.__table__)
 _USERS = cast(Table, User.__table__)
-_TOKEN_AND_USER = (
+# Run on every API request: directly (beian.db.direct), its row read by position.
+_TOKEN_AND_USER = Direct(
     select(
         _TOKENS.c.id.label("token_id"),
         _TOKENS.c.expires_at.label("token_expires_at"),
@@ -145,25 +147,27 @@ class TokenCheck:
 def check_api_token(session: Session, *, token: str, now: datetime) -> TokenCheck:
     """resolve_api_token, also saying whether the token's last use was written (flushed)."""
     now = now.astimezone(UTC)
-    found = session.connection().execute(_TOKEN_AND_USER, {"token_hash": hash_token(token)})
-    row = found.first()
-    if row is None or row.token_expires_at <= now or not row.is_active:
+    row = _TOKEN_AND_USER.first(session, {"token_hash": hash_token(token)})
+    if row is None:
         return TokenCheck(None)
-    user = _detached_user(row)
-    last_used_at = row.token_last_used_at
+    token_id, expires_at, last_used_at, *user_values = row
+    values = dict(zip(_USER_COLUMNS, user_values, strict=True))
+    if expires_at <= now or not values["is_active"]:
+        return TokenCheck(None)
+    user = _detached_user(values)
     if last_used_at is None or now - last_used_at >= SESSION_TOUCH_INTERVAL:
-        session.execute(_TOUCH_TOKEN, {"token_id": row.token_id, "now": now})
+        session.execute(_TOUCH_TOKEN, {"token_id": token_id, "now": now})
         return TokenCheck(user, touched=True)
     return TokenCheck(user)
 
 
-def _detached_user(row: Row[Any]) -> User:
-    """The user of a row of `_TOKEN_AND_USER`, as a loaded User outside any session.
+def _detached_user(values: dict[str, Any]) -> User:
+    """The user read by `_TOKEN_AND_USER`, as a loaded User outside any session.
 
     Callers only read it, as they read the detached user a page request resolves; added
     to a session it would be taken as the stored row, never inserted again.
     """
-    user = User(**{key: row._mapping[key] for key in _USER_COLUMNS})
+    user = User(**values)
     make_transient_to_detached(user)
     return user
 

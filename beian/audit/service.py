@@ -26,6 +26,8 @@ from sqlalchemy import Engine, Table, bindparam, select, text
 from sqlalchemy.orm import Session
 
 from beian.audit.models import AuditEntry
+from beian.db import direct
+from beian.db.direct import Direct
 
 GENESIS = "0" * 64
 # An arbitrary constant naming the audit chain's advisory lock on PostgreSQL.
@@ -35,16 +37,17 @@ _AUDIT = cast(Table, AuditEntry.__table__)
 _DEFERRED = "beian.audit.deferred"
 _COLUMNS = ("seq", "at", "actor", "action", "target_type", "target_id", "detail", "prev_hash",
             "hash")
+_LOCK = Direct(text("SELECT pg_advisory_xact_lock(:key)"))
 _HEAD = select(_AUDIT.c.seq, _AUDIT.c.hash).order_by(_AUDIT.c.seq.desc()).limit(1)
 # Insert one entry only if the chain's head is still the one it was chained after: the
 # head this process last saw, tried before reading the head again (see _append).
-_INSERT_AFTER = _AUDIT.insert().from_select(
+_INSERT_AFTER = Direct(_AUDIT.insert().from_select(
     list(_COLUMNS),
     select(*(bindparam(name, type_=_AUDIT.c[name].type) for name in _COLUMNS)).where(
         select(_AUDIT.c.hash).order_by(_AUDIT.c.seq.desc()).limit(1).scalar_subquery()
         == bindparam("expected_head", type_=_AUDIT.c.hash.type)
     ),
-).returning(_AUDIT.c.seq)  # (the driver's rowcount is not reliable for INSERT ... SELECT)
+).returning(_AUDIT.c.seq))  # (the driver's rowcount is not reliable for INSERT ... SELECT)
 # The head each engine last appended, as (seq, hash): only a guess, checked by the guarded
 # insert under the lock, so another process's appends or a rolled-back one of ours cost
 # the read it saves, never a fork.
@@ -135,29 +138,40 @@ def _append(session: Session, entries: list[AuditEntry]) -> None:
     The head is usually the one this process appended last. The first entry is chained
     after that head and inserted only if it still is the head (one statement instead of a
     read and an insert); otherwise the head is read and the entries chained after it.
+    Within a batch (beian.db.direct) the lock and that first insert are sent with the
+    batch's other statements, and what depends on their answer follows its end.
     """
     if not entries:
         return
     bind = session.get_bind()
     if bind.dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
+        _LOCK.send(session, {"key": _LOCK_KEY})
     engine = bind.engine
     guess = _last_head.get(engine)
-    rows: list[dict[str, Any]] = []
-    if guess is not None:
-        rows = _chain(entries[:1], *guess)
-        inserted = session.execute(_INSERT_AFTER, {**rows[0], "expected_head": guess[1]})
-        if inserted.first() is None:
-            rows = []  # the head moved on: read it
-    if rows:
-        rows += _chain(entries[1:], rows[0]["seq"], rows[0]["hash"])
-        rest = rows[1:]
-    else:
-        head = session.execute(_HEAD).first()
-        rows = rest = _chain(entries, *((head.seq, head.hash) if head else (0, GENESIS)))
-    if rest:
-        # Plain rows, not the ORM's unit of work: nothing reads the new ids back.
-        session.execute(_AUDIT.insert(), rest)
+    if guess is None:
+        direct.after(session, lambda: _append_after_head(session, entries, engine))
+        return
+    first = _chain(entries[:1], *guess)[0]
+    inserted = _INSERT_AFTER.send(session, {**first, "expected_head": guess[1]})
+
+    def settle() -> None:
+        if not inserted.rows():  # the head moved on: read it
+            _append_after_head(session, entries, engine)
+            return
+        rest = _chain(entries[1:], first["seq"], first["hash"])
+        if rest:
+            # Plain rows, not the ORM's unit of work: nothing reads the new ids back.
+            session.execute(_AUDIT.insert(), rest)
+        last = rest[-1] if rest else first
+        _last_head[engine] = (last["seq"], last["hash"])
+
+    direct.after(session, settle)
+
+
+def _append_after_head(session: Session, entries: list[AuditEntry], engine: Engine) -> None:
+    head = session.execute(_HEAD).first()
+    rows = _chain(entries, *((head.seq, head.hash) if head else (0, GENESIS)))
+    session.execute(_AUDIT.insert(), rows)
     _last_head[engine] = (rows[-1]["seq"], rows[-1]["hash"])
 
 

@@ -18,6 +18,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
+from beian.db.direct import guard_batches
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -50,6 +52,7 @@ def make_engine(
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         _configure_sqlite(engine)
+        guard_batches(engine)
         return engine
     defaults: dict[str, Any] = {
         "pool_size": 10,
@@ -65,6 +68,7 @@ def make_engine(
     engine = create_engine(url, **(defaults | kwargs))
     if not kwargs.get("pool_pre_ping"):
         _ping_idle_connections(engine, ping_after_idle, clock)
+    guard_batches(engine)
     return engine
 
 

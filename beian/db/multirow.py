@@ -18,6 +18,8 @@ from typing import Any
 from sqlalchemy import Table, bindparam, text
 from sqlalchemy.sql.elements import TextClause
 
+from beian.db.direct import Direct
+
 
 @functools.cache
 def multi_row_insert(
@@ -44,3 +46,12 @@ def multi_row_values(
 ) -> dict[str, Any]:
     """The parameters of `multi_row_insert` for these rows."""
     return {f"{name}_{i}": row[name] for i, row in enumerate(rows) for name in columns}
+
+
+@functools.cache
+def direct_multi_row_insert(
+    table: Table, columns: tuple[str, ...], count: int, *, skip_conflicts_on: str | None = None
+) -> Direct:
+    """`multi_row_insert`, run by beian.db.direct: a person's action sends its few rows so
+    (within a batch, with the action's other statements)."""
+    return Direct(multi_row_insert(table, columns, count, skip_conflicts_on=skip_conflicts_on))

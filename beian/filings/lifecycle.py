@@ -7,6 +7,7 @@ notifications, all in the caller's transaction, so either everything happens or 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -29,6 +30,8 @@ from beian.core.workflow import (
     Status,
     transition,
 )
+from beian.db import direct
+from beian.db.direct import Direct
 from beian.filings.errors import IllegalMove
 from beian.filings.models import Filing, FilingEvent
 from beian.filings.notify import notify_events
@@ -93,23 +96,33 @@ def move_many(
     _disarm(session, filings, sources, now)
     calendar = functools.cache(lambda: load_calendar(session))  # read once, if needed
     moved = [_moved_values(target, now, calendar) | (storing or {}) for target in targets]
-    _write_together(session, filings, moved)
-    records = _history(session, [
-        {"filing_id": filing.id, "at": now, "actor": actor, "event": event.value,
-         "from_status": source.value, "to_status": target.value, "reason": reason,
-         "deadline_at": values["deadline_at"], "detail": detail}
-        for filing, source, target, values in zip(filings, sources, targets, moved, strict=True)
-    ])
-    audit.record_many(session, [
-        audit.Entry(actor=actor, action=f"filing.{event.value}", target_type="filing",
-                    target_id=filing.id,
-                    detail={"from": source.value, "to": target.value})
-        for filing, source, target in zip(filings, sources, targets, strict=True)
-    ], now=now)
-    _arm(session, filings, targets, now)
+    # A person's action moves one filing: its rows are sent in one round trip, and checked
+    # once they are answered (direct.batch). A surge's set-wise statements run one by one.
+    with direct.batch(session) if len(filings) == 1 else contextlib.nullcontext():
+        _write_together(session, filings, moved)
+        records = _history(session, [
+            {"filing_id": filing.id, "at": now, "actor": actor, "event": event.value,
+             "from_status": source.value, "to_status": target.value, "reason": reason,
+             "deadline_at": values["deadline_at"], "detail": detail}
+            for filing, source, target, values in zip(filings, sources, targets, moved,
+                                                      strict=True)
+        ])
+        audit.record_many(session, [
+            audit.Entry(actor=actor, action=f"filing.{event.value}", target_type="filing",
+                        target_id=filing.id,
+                        detail={"from": source.value, "to": target.value})
+            for filing, source, target in zip(filings, sources, targets, strict=True)
+        ], now=now)
+        _arm(session, filings, targets, now)
+        # The notices' keys name the history rows: queued once their ids are known.
+        direct.after(session, lambda: _announce(session, filings, event, records, now))
+    return records
+
+
+def _announce(session: Session, filings: list[Filing], event: Event,
+              records: list[FilingEvent], now: datetime) -> None:
     faults.point("move_recorded")
     notify_events(session, filings, event, records, now=now)
-    return records
 
 
 def _history(session: Session, rows: list[dict[str, Any]]) -> list[FilingEvent]:
@@ -117,6 +130,11 @@ def _history(session: Session, rows: list[dict[str, Any]]) -> list[FilingEvent]:
     # A Core insert returning only the ids: the objects are made from the values written
     # (loading the returned rows as ORM objects built their row processor on every call).
     # Each filing moves once, so its id tells the rows apart in any order.
+    if len(rows) == 1:  # a person's action: the id is filled in once the batch is answered
+        record = FilingEvent(**{**rows[0], **_instants_as_read(rows[0])})
+        inserted = _INSERT_ONE_EVENT.send(session, rows[0])
+        direct.after(session, lambda: setattr(record, "id", inserted.rows()[0][1]))
+        return [record]
     ids: dict[str, int] = {filing_id: event_id for filing_id, event_id
                            in session.execute(_INSERT_HISTORY, rows)}
     return [FilingEvent(**{**row, "id": ids[row["filing_id"]], **_instants_as_read(row)})
@@ -131,6 +149,7 @@ def _instants_as_read(row: dict[str, Any]) -> dict[str, datetime | None]:
 
 _EVENTS = cast(Table, FilingEvent.__table__)
 _INSERT_HISTORY = insert(_EVENTS).returning(_EVENTS.c.filing_id, _EVENTS.c.id)
+_INSERT_ONE_EVENT = Direct(_INSERT_HISTORY)
 # The filing columns a move sets.
 _MOVED = ("status", "stage_started_at", "updated_at", "overdue", "claimed_by", "claimed_at",
           "deadline_at", "deadline_provisional")
@@ -171,10 +190,10 @@ def _write_together(
 
 
 @functools.cache
-def _write_one_statement(names: tuple[str, ...]) -> Any:
+def _write_one_statement(names: tuple[str, ...]) -> Direct:
     """A person's action moves one filing: a plain (id, version) test, built and compiled
     once per set of columns (the IN of pairs above is expanded on every execution)."""
-    return (
+    return Direct(
         update(_FILINGS)
         .where(_FILINGS.c.id == bindparam("filing_id"),
                _FILINGS.c.version == bindparam("expected_version"))
@@ -185,12 +204,16 @@ def _write_one_statement(names: tuple[str, ...]) -> Any:
 
 def _write_one(session: Session, filing: Filing, values: dict[str, Any]) -> None:
     """`_write_together` for one filing; `values` may name columns besides `_MOVED`."""
-    result = session.execute(_write_one_statement(tuple(values)), {
+    written = _write_one_statement(tuple(values)).send(session, {
         "filing_id": filing.id, "expected_version": filing.version,
         **{f"new_{name}": value for name, value in values.items()},
     })
-    if cast(CursorResult[Any], result).rowcount != 1:
-        raise StaleDataError("the filing changed meanwhile")
+
+    def check() -> None:
+        if written.rowcount != 1:
+            raise StaleDataError("the filing changed meanwhile")
+
+    direct.after(session, check)
     for name, value in values.items():
         set_committed_value(filing, name, value)
     set_committed_value(filing, "version", filing.version + 1)

@@ -45,6 +45,7 @@ from beian.core.precheck.registry import FaceTaskFacts, SubjectFacts, UploadFact
 from beian.core.precheck.rules.uploads import named_media
 from beian.core.workflow import AT_BUREAU, LIVE
 from beian.crypto.cipher import CERTIFICATE, PHONE, keyed_hash
+from beian.db.direct import Direct
 from beian.db.lists import none_of, one_of
 from beian.documents.models import Media
 from beian.facecheck.models import FaceTask
@@ -154,10 +155,11 @@ _ARMS = (
     _row("upload", Media.id, Media.content_type, Media.kind, _OWNED, None, None)
     .where(one_of(Media.id, "media_ids")),
 )
-_AHEAD = union_all(*_ARMS)
+# Run twice a submission: directly (beian.db.direct).
+_AHEAD = Direct(union_all(*_ARMS))
 # Before a move, the stored calendar days too (the move's deadline needs them): one
 # statement fewer on the way to a submission (see calendar.service.remember_stored_days).
-_AHEAD_WITH_CALENDAR = union_all(
+_AHEAD_WITH_CALENDAR = Direct(union_all(
     *_ARMS,
     # The day as the number yyyymmdd: a date's text form depends on PostgreSQL's DateStyle.
     _row("calendar", None, None, CalendarEntry.name,
@@ -165,7 +167,7 @@ _AHEAD_WITH_CALENDAR = union_all(
               + extract("month", CalendarEntry.day) * 100 + extract("day", CalendarEntry.day),
               Integer),
          cast(CalendarEntry.is_workday, Integer), None),
-)
+))
 
 
 class _Rules(NamedTuple):
@@ -208,8 +210,8 @@ class DatabaseRegistry:
         task_id = _face_task_id(document)
         # Without an applicant no upload can count: ask for none.
         media_ids = sorted({m for _, m in named_media(document)}) if applicant else []
-        result = self.session.execute(
-            _AHEAD_WITH_CALENDAR if calendar else _AHEAD,
+        result = (_AHEAD_WITH_CALENDAR if calendar else _AHEAD).rows(
+            self.session,
             {
                 "mobile_hashes": sorted({keyed_hash(phone, PHONE) for phone in phones}),
                 "others": self._others(filing_id),

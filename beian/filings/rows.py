@@ -16,6 +16,7 @@ from sqlalchemy import Column, Table, bindparam, insert, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 
+from beian.db.direct import Direct
 from beian.filings.models import Filing
 
 
@@ -35,7 +36,7 @@ def insert_new(session: Session, filing: Filing) -> None:
             setattr(filing, key, value)  # left unset, it would read as expired: a SELECT
         if value is not None:  # left out, as the ORM leaves it: SQL NULL, never JSON null
             row[key] = value
-    session.connection().execute(_INSERT, row)
+    _INSERT.rowcount(session, row)
     _keep(session, filing)
 
 
@@ -47,7 +48,7 @@ def load(session: Session, filing_id: str) -> Filing | None:
         session.flush()  # as the ORM's query would: a pending filing is found too
     if session.identity_map.get(key) is not None:
         return session.get(Filing, filing_id)
-    row = session.connection().execute(_SELECT, {"filing_id": filing_id}).first()
+    row = _SELECT.first(session, {"filing_id": filing_id})
     if row is None:
         return None
     filing: Filing = _MANAGER.new_instance()
@@ -74,8 +75,8 @@ def _scalar_default(column: Column[Any]) -> Any:
 
 
 _FILINGS = cast(Table, Filing.__table__)
-_INSERT = insert(_FILINGS)
-_SELECT = select(*_FILINGS.c).where(_FILINGS.c.id == bindparam("filing_id"))
+_INSERT = Direct(insert(_FILINGS))
+_SELECT = Direct(select(*_FILINGS.c).where(_FILINGS.c.id == bindparam("filing_id")))
 # Filing names its attributes as its columns: rows and objects share the keys.
 _KEYS = tuple(column.key for column in _FILINGS.c)
 _DEFAULTS = {column.key: _scalar_default(column) for column in _FILINGS.c}

@@ -16,7 +16,9 @@ from sqlalchemy.orm import Session
 
 from beian.core.precheck import precheck
 from beian.core.workflow import EDITABLE, Event, Status
-from beian.db.multirow import multi_row_insert, multi_row_values
+from beian.db import direct
+from beian.db.direct import Direct
+from beian.db.multirow import direct_multi_row_insert, multi_row_values
 from beian.filings import rows, verification
 from beian.filings.documents import changed_paths, denormalise, people
 from beian.filings.errors import (
@@ -32,7 +34,7 @@ from beian.filings.registry import DatabaseRegistry
 
 MAX_DOCUMENT_BYTES = 200_000
 _PEOPLE = cast(Table, FilingPerson.__table__)
-_DELETE_PEOPLE = delete(_PEOPLE).where(_PEOPLE.c.filing_id == bindparam("filing_id"))
+_DELETE_PEOPLE = Direct(delete(_PEOPLE).where(_PEOPLE.c.filing_id == bindparam("filing_id")))
 _PERSON_COLUMNS = ("filing_id", "role", "certificate_hash", "mobile_hash")
 # Editable even after a rejection locked the rest: the face check lives three days, so a
 # filing fixed later must be able to name a fresh one.
@@ -133,8 +135,9 @@ def submit_with_history(
     require_move(filing, Event.SUBMIT)
     never_moved = filing.version == 1
     _require_clean(session, filing, now=now)
-    storing = _record_submission(session, filing)
-    record = move(session, filing, Event.SUBMIT, actor=applicant, now=now, storing=storing)
+    with direct.batch(session):  # the people named and the move: one round trip
+        storing = _record_submission(session, filing)
+        record = move(session, filing, Event.SUBMIT, actor=applicant, now=now, storing=storing)
     return filing, [record] if never_moved else None
 
 
@@ -262,12 +265,12 @@ def _record_submission(session: Session, filing: Filing) -> dict[str, Any]:
     delete. They go straight to the table: the filing row exists already.
     """
     if filing.submitted_document is not None:
-        session.execute(_DELETE_PEOPLE, {"filing_id": filing.id})
+        _DELETE_PEOPLE.send(session, {"filing_id": filing.id})
     rows = [dict(zip(_PERSON_COLUMNS, (filing.id, *person), strict=True))
             for person in people(filing.document)]
     if rows:  # everyone named (at most two) in one statement, compiled once
-        session.execute(multi_row_insert(_PEOPLE, _PERSON_COLUMNS, len(rows)),
-                        multi_row_values(_PERSON_COLUMNS, rows))
+        direct_multi_row_insert(_PEOPLE, _PERSON_COLUMNS, len(rows)).send(
+            session, multi_row_values(_PERSON_COLUMNS, rows))
     return {"submitted_document": filing.document}
 
 

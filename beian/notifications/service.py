@@ -47,7 +47,7 @@ from beian.clock import Clock, as_utc
 from beian.crypto.cipher import keyed_hash
 from beian.crypto.redact import redact
 from beian.db import transaction
-from beian.db.multirow import multi_row_insert, multi_row_values
+from beian.db.multirow import direct_multi_row_insert, multi_row_values
 from beian.notifications.channels import (
     Channel,
     Channels,
@@ -164,10 +164,9 @@ def enqueue_many(session: Session, notices: list[Notice], *, now: datetime) -> N
         return
     if len(rows) <= _FEW:
         # The few notices of one person's action: one multi-row statement, compiled once.
-        session.execute(
-            multi_row_insert(_OUTBOX, _OUTBOX_COLUMNS, len(rows), skip_conflicts_on="dedup_key"),
-            multi_row_values(_OUTBOX_COLUMNS, rows),
-        )
+        direct_multi_row_insert(
+            _OUTBOX, _OUTBOX_COLUMNS, len(rows), skip_conflicts_on="dedup_key"
+        ).send(session, multi_row_values(_OUTBOX_COLUMNS, rows))
     else:
         # A surge's thousand rows as an executemany (a statement holding every value would
         # be built, and keyed for the compiled cache, value by value).

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from beian.clock import Clock, as_utc
+from beian.db.direct import Direct
 from beian.timers.models import Timer
 
 Handler = Callable[[Session, Timer, Clock], None]
@@ -95,13 +96,27 @@ def schedule_many(session: Session, armings: list[Arming], *, now: datetime) -> 
          "last_error": None}
         for a in armings
     ]
-    session.execute(_upsert(session.get_bind().dialect.name), rows)
+    dialect = session.get_bind().dialect.name
+    if len(rows) <= _FEW:  # a person's action arms one or two: sent as they are (a batch)
+        for row in rows:
+            _upsert_one(dialect).send(session, row)
+    else:
+        session.execute(_upsert(dialect), rows)
     # Timers of these names already loaded in the session now show the old row: reload.
     armed = {(a.kind, a.key) for a in armings}
     for loaded in list(session.identity_map.values()):
         values = loaded.__dict__  # what is loaded, without loading what is not
         if isinstance(loaded, Timer) and (values.get("kind"), values.get("key")) in armed:
             session.expire(loaded)
+
+
+# Up to this many timers are armed by one statement each (beian.db.direct).
+_FEW = 4
+
+
+@functools.cache
+def _upsert_one(dialect: str) -> Direct:
+    return Direct(_upsert(dialect))
 
 
 @functools.cache

@@ -77,7 +77,7 @@ def test_the_status_lists_are_written_into_the_read_ahead():
 
     from beian.filings.registry import _AHEAD_WITH_CALENDAR, LIVE_VALUES
 
-    compiled = _AHEAD_WITH_CALENDAR.compile(dialect=postgresql.dialect())
+    compiled = _AHEAD_WITH_CALENDAR.statement.compile(dialect=postgresql.dialect())
     expanding = {bind.key for bind in compiled.binds.values() if bind.expanding}
     assert expanding == set()
     assert {"mobile_hashes", "others", "media_ids"} <= set(compiled.binds)
@@ -104,7 +104,7 @@ def test_the_read_ahead_looks_up_only_the_rows_it_names(tmp_path):
         order = tuple(params[name] for name in compiled.positiontup)
         return "\n".join(sqlite_plan(engine, str(compiled), order))
 
-    ahead = plan(_AHEAD_WITH_CALENDAR, mobile_hashes=ids, others=ids, subject_key="k",
+    ahead = plan(_AHEAD_WITH_CALENDAR.statement, mobile_hashes=ids, others=ids, subject_key="k",
                  task_id="t", media_ids=ids, owner="o")
     holders = plan(_PHONE_HOLDERS, mobile_hash="m", others=ids)
     uploads = plan(_UPLOADS, media_ids=ids, owner="o")

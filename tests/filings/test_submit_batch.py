@@ -1,0 +1,56 @@
+"""A submission sends its writes together: on PostgreSQL in one pipeline (one round trip).
+
+The people named, the move (the filing's row and its history), the audit chain's lock and
+entry and the step's timers do not depend on each other's answers; they are checked once
+all are answered (beian.db.direct.batch). The notices follow: their keys name the new
+history row.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+
+from beian.filings import service
+from tests.journey import APPLICANT
+
+
+def _pipelined(connection: Any) -> bool:
+    driver = connection.connection.driver_connection
+    pgconn = getattr(driver, "pgconn", None)  # psycopg; SQLite has no pipeline
+    return pgconn is not None and bool(pgconn.pipeline_status)
+
+
+def test_a_submission_writes_its_rows_in_one_round_trip(world, document):
+    filing, _ = world.save(document)
+    world.applicant_does("submit", filing.id)
+    # Withdrawn, it is a draft again; the audit chain's head is now known to this process,
+    # so its entry is chained to it without reading it (beian.audit.service._append).
+    world.applicant_does("withdraw", filing.id)
+    engine = world.sessions.kw["bind"]
+    seen: list[tuple[str, bool]] = []
+
+    def record(connection, _cursor, statement, _params, _context, _many) -> None:
+        seen.append((" ".join(statement.split()[:3]), _pipelined(connection)))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        world.act(lambda session: service.submit(
+            session, filing_id=filing.id, applicant=APPLICANT, now=world.clock.now()))
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    together = [statement for statement, pipelined in seen if pipelined]
+    tables = ("filing_people", "filings SET", "filing_events", "audit_log", "timers")
+    if engine.dialect.name == "postgresql":
+        assert [any(table in s for s in together) for table in tables] == [True] * 5
+        assert any("pg_advisory_xact_lock" in s for s in together)
+        # The notices are queued after the batch, once the history row's id is known.
+        assert not any("outbox_messages" in s for s in together)
+    else:
+        assert together == []
+    assert any("outbox_messages" in s for s, _ in seen)
+    assert world.filing(filing.id).status == "platform_review"
+    events = world.history(filing.id)
+    assert [e.event for e in events] == ["submit", "withdraw", "submit"]
+    assert world.outbox_count(dedup_key=f"event:{events[-1].id}:inbox") == 1
