@@ -227,7 +227,7 @@ def _compile(statement: ClauseElement, dialect: Dialect,
         positions=tuple(compiled.positiontup) if compiled.positional and compiled.positiontup
         else (() if compiled.positional else None),
         escaped=compiled.escaped_bind_names or {},
-        # Flat: a processor per name (a sequence only for expanding tuple parameters, refused above).
+        # A processor per name (a sequence only for expanding tuples, refused above).
         bind_processors=cast(Mapping[str, Callable[[Any], Any]],
                              compiled._bind_processors),  # noqa: SLF001
         keys=tuple(column.keyname for column in columns_out),
