@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
@@ -17,6 +18,7 @@ from sqlalchemy import Result, Table, bindparam, delete, select, update
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from beian.accounts.models import ApiToken, LoginSession, User
+from beian.db import direct
 from beian.db.direct import Direct
 
 SESSION_IDLE_TIMEOUT = timedelta(hours=12)
@@ -144,10 +146,20 @@ class TokenCheck:
     touched: bool = False
 
 
-def check_api_token(session: Session, *, token: str, now: datetime) -> TokenCheck:
-    """resolve_api_token, also saying whether the token's last use was written (flushed)."""
+def check_api_token(
+    session: Session, *, token: str, now: datetime, also: Callable[[], object] | None = None
+) -> TokenCheck:
+    """resolve_api_token, also saying whether the token's last use was written (flushed).
+
+    `also` sends more statements (beian.db.direct) with the token's look-up, in one round
+    trip on PostgreSQL: what the request will read once the caller is known."""
     now = now.astimezone(UTC)
-    row = _TOKEN_AND_USER.first(session, {"token_hash": hash_token(token)})
+    with direct.batch(session):
+        asked = _TOKEN_AND_USER.send(session, {"token_hash": hash_token(token)})
+        if also is not None:
+            also()
+    found = asked.rows()
+    row = found[0] if found else None
     if row is None:
         return TokenCheck(None)
     token_id, expires_at, last_used_at, *user_values = row

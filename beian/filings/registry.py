@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
@@ -205,15 +205,31 @@ class DatabaseRegistry:
         rules) read with it.
         With `calendar`, the stored calendar days are read too and left for the move that
         follows in this transaction (calendar.service.load_calendar)."""
+        return self.ask_ahead(document, filing_id=filing_id, applicant=applicant, base=base,
+                              calendar=calendar)()
+
+    def ask_ahead(
+        self,
+        document: dict[str, Any],
+        *,
+        filing_id: str | None,
+        applicant: str | None = None,
+        base: PrecheckConfig | None = None,
+        calendar: bool = False,
+    ) -> Callable[[], PrecheckConfig]:
+        """`read_ahead` in two steps: the statement is sent now (within a batch of
+        beian.db.direct, with the batch's other statements), and its answer read by the
+        function returned, called after the batch."""
         phones = _phones(document)
         subject = _subject(document)
         task_id = _face_task_id(document)
         # Without an applicant no upload can count: ask for none.
         media_ids = sorted({m for _, m in named_media(document)}) if applicant else []
-        result = (_AHEAD_WITH_CALENDAR if calendar else _AHEAD).rows(
+        hashes = {phone: keyed_hash(phone, PHONE) for phone in phones}
+        asked = (_AHEAD_WITH_CALENDAR if calendar else _AHEAD).send(
             self.session,
             {
-                "mobile_hashes": sorted({keyed_hash(phone, PHONE) for phone in phones}),
+                "mobile_hashes": sorted(set(hashes.values())),
                 "others": self._others(filing_id),
                 # No subject, no task: keys no row has, so those arms find nothing.
                 "subject_key": subject_key_of(*subject) if subject else "",
@@ -222,41 +238,45 @@ class DatabaseRegistry:
                 "owner": applicant or "",
             },
         )
-        rules: list[_Rules] = []
-        holders: dict[str, set[str]] = {}
-        found_subject = SubjectFacts()
-        found_task: FaceTaskFacts | None = None
-        found_uploads: dict[str, UploadFacts] = {}
-        days: list[StoredDay] = []
-        for what, key, a, b, n, m, at in result:
-            if what == "calendar":
-                days.append((date(n // 10000, n // 100 % 100, n % 100), bool(m), b))
-            elif what == "rule":
-                rules.append(_Rules(key, json.loads(a) if a is not None else None, n))
-            elif what == "holder":
-                holders.setdefault(key, set()).add(a)
-            elif what == "subject":
-                found_subject = SubjectFacts(
-                    province=a, name=b, live_applets=int(n or 0), at_bureau=bool(m)
-                )
-            elif what == "face":
-                task = FaceTask(status=a, expires_at=at)  # never added: read only
-                found_task = FaceTaskFacts(status=status_at(task, self.now).value,  # type: ignore[arg-type]
-                                           expires_at=at, principal_name=b)
-            elif what == "upload" and n:  # the owner's own
-                found_uploads[key] = UploadFacts(content_type=a, kind=b)
-        for phone in phones:
-            self._holders[(phone, filing_id)] = holders.get(keyed_hash(phone, PHONE), set())
-        if subject:
-            self._subjects[(*subject, filing_id)] = found_subject
-        if task_id:
-            self._tasks[task_id] = found_task
-        for media_id in media_ids:
-            assert applicant is not None  # media_ids is empty without one
-            self._uploads[(applicant, media_id)] = found_uploads.get(media_id)
-        if calendar:
-            remember_stored_days(self.session, days)
-        return precheck_config(rules, base=base)
+
+        def answer() -> PrecheckConfig:
+            rules: list[_Rules] = []
+            holders: dict[str, set[str]] = {}
+            found_subject = SubjectFacts()
+            found_task: FaceTaskFacts | None = None
+            found_uploads: dict[str, UploadFacts] = {}
+            days: list[StoredDay] = []
+            for what, key, a, b, n, m, at in asked.rows():
+                if what == "calendar":
+                    days.append((date(n // 10000, n // 100 % 100, n % 100), bool(m), b))
+                elif what == "rule":
+                    rules.append(_Rules(key, json.loads(a) if a is not None else None, n))
+                elif what == "holder":
+                    holders.setdefault(key, set()).add(a)
+                elif what == "subject":
+                    found_subject = SubjectFacts(
+                        province=a, name=b, live_applets=int(n or 0), at_bureau=bool(m)
+                    )
+                elif what == "face":
+                    task = FaceTask(status=a, expires_at=at)  # never added: read only
+                    found_task = FaceTaskFacts(status=status_at(task, self.now).value,  # type: ignore[arg-type]
+                                               expires_at=at, principal_name=b)
+                elif what == "upload" and n:  # the owner's own
+                    found_uploads[key] = UploadFacts(content_type=a, kind=b)
+            for phone, hashed in hashes.items():
+                self._holders[(phone, filing_id)] = holders.get(hashed, set())
+            if subject:
+                self._subjects[(*subject, filing_id)] = found_subject
+            if task_id:
+                self._tasks[task_id] = found_task
+            for media_id in media_ids:
+                assert applicant is not None  # media_ids is empty without one
+                self._uploads[(applicant, media_id)] = found_uploads.get(media_id)
+            if calendar:
+                remember_stored_days(self.session, days)
+            return precheck_config(rules, base=base)
+
+        return answer
 
     def phone_holders(self, phone: str, *, exclude_filing: str | None) -> set[str]:
         """Holder keys (keyed hashes of the certificate numbers) of the people using `phone`

@@ -36,21 +36,32 @@ def insert_new(session: Session, filing: Filing) -> None:
             setattr(filing, key, value)  # left unset, it would read as expired: a SELECT
         if value is not None:  # left out, as the ORM leaves it: SQL NULL, never JSON null
             row[key] = value
-    _INSERT.rowcount(session, row)
+    _INSERT.send(session, row)  # within a batch, sent with the batch's other statements
     _keep(session, filing)
+
+
+def ask(session: Session, filing_id: str) -> None:
+    """Send the read of the filing now (within a batch of beian.db.direct, with the
+    batch's other statements); the next `load` of it in this session takes the answer.
+    Call `load` before anything in the session changes the filing."""
+    session.info.setdefault(_ASKED, {})[filing_id] = _SELECT.send(
+        session, {"filing_id": filing_id})
 
 
 def load(session: Session, filing_id: str) -> Filing | None:
     """`session.get(Filing, filing_id)`, with the row read in Core when the session does
     not hold the filing already (when it does, the ORM decides whether to read again)."""
+    asked = session.info.get(_ASKED, {}).pop(filing_id, None)
     key = identity_key(Filing, filing_id)
     if session.identity_map.get(key) is None and session.autoflush:
         session.flush()  # as the ORM's query would: a pending filing is found too
     if session.identity_map.get(key) is not None:
         return session.get(Filing, filing_id)
-    row = _SELECT.first(session, {"filing_id": filing_id})
-    if row is None:
+    found = asked.rows() if asked is not None else _SELECT.rows(
+        session, {"filing_id": filing_id})
+    if not found:
         return None
+    row = found[0]
     filing: Filing = _MANAGER.new_instance()
     # As the ORM's loading fills a new object: straight into its dict, bypassing the
     # attribute events (the document's validator would recompute the public facts).
@@ -81,6 +92,8 @@ _SELECT = Direct(select(*_FILINGS.c).where(_FILINGS.c.id == bindparam("filing_id
 _KEYS = tuple(column.key for column in _FILINGS.c)
 _DEFAULTS = {column.key: _scalar_default(column) for column in _FILINGS.c}
 _MANAGER = Filing.__mapper__.class_manager
+# session.info key: the filings `ask` has sent for, by id.
+_ASKED = "beian.filings.rows.asked"
 # Where the ORM's version counter (Filing's version_id_col) starts a new row: lifecycle
 # moves count from it. tests/filings/test_rows.py holds the two to the same row.
 _FIRST_VERSION = 1

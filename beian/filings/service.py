@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, cast
 
@@ -62,16 +63,29 @@ def check(
 ) -> list[dict[str, Any]]:
     """Run the full pre-check on the filing's current document. `before_move`: a move
     follows in this transaction, so its calendar is read in the same statement."""
+    return _ask_check(session, filing, now=now, before_move=before_move)()
+
+
+def _ask_check(
+    session: Session, filing: Filing, *, now: datetime, before_move: bool = False
+) -> Callable[[], list[dict[str, Any]]]:
+    """`check` in two steps: the pre-check's questions are sent to the database now
+    (within a batch of beian.db.direct, with its other statements); the function
+    returned reads the answers and runs the pre-check."""
     ignore = {filing.id} | ({filing.replaces_id} if filing.replaces_id else set())
     registry = DatabaseRegistry(session, now=now, ignore=ignore)
-    config = registry.read_ahead(
+    answer = registry.ask_ahead(
         filing.document, filing_id=filing.id, applicant=filing.applicant, calendar=before_move
     )
-    findings = precheck(
-        filing.document, now=now, registry=registry, config=config, filing_id=filing.id,
-        applicant=filing.applicant,
-    )
-    return [finding.to_dict() for finding in findings]
+
+    def findings() -> list[dict[str, Any]]:
+        found = precheck(
+            filing.document, now=now, registry=registry, config=answer(),
+            filing_id=filing.id, applicant=filing.applicant,
+        )
+        return [finding.to_dict() for finding in found]
+
+    return findings
 
 
 def create_filing(
@@ -79,8 +93,10 @@ def create_filing(
 ) -> tuple[Filing, list[dict[str, Any]]]:
     """Save a new draft and return it with its pre-check findings."""
     _check_shape(document)
-    filing = _new_draft(session, applicant=applicant, document=document, now=now)
-    return filing, check(session, filing, now=now)
+    with direct.batch(session):  # the draft's row and the pre-check's questions together
+        filing = _new_draft(session, applicant=applicant, document=document, now=now)
+        checking = _ask_check(session, filing, now=now)
+    return filing, checking()
 
 
 def update_filing(

@@ -98,12 +98,19 @@ def _authenticate(
 ) -> None:
     """Resolve the bearer token in the request's session, before the role check looks for
     the user (it finds it on request.state and asks nothing more of the database)."""
+    _resolve(request, session)
+
+
+def _resolve(
+    request: Request, session: Session, also: Callable[[], object] | None = None
+) -> None:
+    """`_authenticate`; `also`: see check_api_token."""
     if hasattr(request.state, "user") or not is_api_request(request):
         return
     request.state.user = None  # should the look-up fail, nothing else tries again
     token = bearer_token(request)
     if token:
-        checked = check_api_token(session, token=token, now=now_of(request))
+        checked = check_api_token(session, token=token, now=now_of(request), also=also)
         request.state.user = checked.user
         if checked.touched:
             # The check recorded the token's use (at most every few minutes): commit that on
@@ -143,12 +150,14 @@ def _role_in_trip(*roles: Role) -> Any:
     async def dependency(
         request: Request,
         session: Annotated[Session, Depends(_request_session, scope="function")],
-    ) -> Callable[[], User]:
+    ) -> Callable[..., User]:
         if is_api_request(request) and not bearer_token(request):
             check(None)  # 401: nothing to look up
 
-        def caller() -> User:
-            _authenticate(request, session)
+        def caller(ask: Callable[[Session], object] | None = None) -> User:
+            # `ask` sends what the operation will read with the token's look-up (one round
+            # trip); it is read only once the caller is known to be allowed.
+            _resolve(request, session, None if ask is None else lambda: ask(session))
             if not hasattr(request.state, "user"):  # not an API path: resolved as pages are
                 optional_user(request)
             return check(request.state.user)
@@ -170,7 +179,7 @@ def _role_in_trip(*roles: Role) -> Any:
 
 Applicant = Annotated[User, _role(Role.APPLICANT)]
 # The applicant, found in the operation's own trip to the thread pool (see _role_in_trip).
-ApplicantCaller = Annotated[Callable[[], User], _role_in_trip(Role.APPLICANT)]
+ApplicantCaller = Annotated[Callable[..., User], _role_in_trip(Role.APPLICANT)]
 PlatformReviewer = Annotated[User, _role(Role.PLATFORM_REVIEWER)]
 BureauReviewer = Annotated[User, _role(Role.BUREAU_REVIEWER)]
 Reviewer = Annotated[User, _role(Role.PLATFORM_REVIEWER, Role.BUREAU_REVIEWER)]

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from beian.accounts.models import User
 from beian.core.precheck import precheck
-from beian.filings import service
+from beian.filings import rows, service
 from beian.filings.models import Filing, FilingEvent
 from beian.filings.registry import DatabaseRegistry
 from beian.filings.views import filing_detail, filing_summary
@@ -93,7 +93,7 @@ async def create_filing(
 
 
 def _create_filing(
-    document: dict[str, Any], caller: Callable[[], User], request: Request
+    document: dict[str, Any], caller: Callable[..., User], request: Request
 ) -> FilingWithFindings:
     user = caller()
     check_plain_json(document)
@@ -234,8 +234,9 @@ def _lifecycle(name: str, operation_id: str, summary: str, path: str) -> None:
     # Submitting may know the whole history already (a first submission): not read again.
     action = _ACTIONS_WITH_HISTORY.get(name) or _without_history(getattr(service, name))
 
-    def act(filing_id: str, caller: Callable[[], User], request: Request) -> FilingDetail:
-        user = caller()
+    def act(filing_id: str, caller: Callable[..., User], request: Request) -> FilingDetail:
+        # The filing is asked for with the token's look-up: one round trip fewer.
+        user = caller(lambda session: rows.ask(session, filing_id))
         with unit_of_work(request) as session:
             filing, history = action(
                 session, filing_id=filing_id, applicant=user.username, now=now_of(request)
