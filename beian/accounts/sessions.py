@@ -7,6 +7,7 @@ timeout, but never past the absolute limit from the moment of login.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import secrets
 from collections.abc import Callable
@@ -154,7 +155,8 @@ def check_api_token(
     `also` sends more statements (beian.db.direct) with the token's look-up, in one round
     trip on PostgreSQL: what the request will read once the caller is known."""
     now = now.astimezone(UTC)
-    with direct.batch(session):
+    # A pipeline costs more than it saves for one statement: only with `also`.
+    with direct.batch(session) if also is not None else contextlib.nullcontext():
         asked = _TOKEN_AND_USER.send(session, {"token_hash": hash_token(token)})
         if also is not None:
             also()

@@ -154,7 +154,9 @@ def batch(session: Session) -> Iterator[None]:
     PostgreSQL in one pipeline (one round trip), elsewhere one by one. Then, in order, run
     what `after` was given: the checks and steps that need the answers.
 
-    A batch inside another joins it: everything waits for the outer block's end. Inside
+    A pipeline costs more than a plain statement (measured: 25–90 µs more for one, 50–100
+    µs less for two): batch two statements or more. A batch inside another joins it:
+    everything waits for the outer block's end. Inside
     the block nothing may run through the session (its statement would join the pipeline
     unanswered, and read as having no rows): the engine refuses it (`guard_batches`). An
     error of any statement is raised when the block ends; the transaction has then
