@@ -23,17 +23,23 @@ from beian.db.direct import Direct
 
 @functools.cache
 def multi_row_insert(
-    table: Table, columns: tuple[str, ...], count: int, *, skip_conflicts_on: str | None = None
+    table: Table, columns: tuple[str, ...], count: int, *, skip_conflicts_on: str | None = None,
+    replace_on: tuple[str, ...] = (), replacing: tuple[str, ...] = (),
 ) -> TextClause:
     """INSERT of `count` rows of `columns` into `table`; the value of column c of row i is
     the parameter `c_i` (see `multi_row_values`). With `skip_conflicts_on`, a row whose
-    value of that unique column is taken is left out (ON CONFLICT DO NOTHING, the same
-    words on PostgreSQL and SQLite)."""
+    value of that unique column is taken is left out (ON CONFLICT DO NOTHING); with
+    `replace_on` (unique columns), such a row's `replacing` columns take the new values
+    instead (an upsert). The same words on PostgreSQL and SQLite."""
     names = ", ".join(f'"{name}"' for name in columns)
     rows = ", ".join(
         "(" + ", ".join(f":{name}_{i}" for name in columns) + ")" for i in range(count)
     )
     conflict = f' ON CONFLICT ("{skip_conflicts_on}") DO NOTHING' if skip_conflicts_on else ""
+    if replace_on:
+        keys = ", ".join(f'"{name}"' for name in replace_on)
+        values = ", ".join(f'"{name}" = excluded."{name}"' for name in replacing)
+        conflict = f" ON CONFLICT ({keys}) DO UPDATE SET {values}"
     statement = text(f'INSERT INTO "{table.name}" ({names}) VALUES {rows}{conflict}')
     return statement.bindparams(*(
         bindparam(f"{name}_{i}", type_=table.c[name].type)
@@ -50,8 +56,10 @@ def multi_row_values(
 
 @functools.cache
 def direct_multi_row_insert(
-    table: Table, columns: tuple[str, ...], count: int, *, skip_conflicts_on: str | None = None
+    table: Table, columns: tuple[str, ...], count: int, *, skip_conflicts_on: str | None = None,
+    replace_on: tuple[str, ...] = (), replacing: tuple[str, ...] = (),
 ) -> Direct:
     """`multi_row_insert`, run by beian.db.direct: a person's action sends its few rows so
     (within a batch, with the action's other statements)."""
-    return Direct(multi_row_insert(table, columns, count, skip_conflicts_on=skip_conflicts_on))
+    return Direct(multi_row_insert(table, columns, count, skip_conflicts_on=skip_conflicts_on,
+                                   replace_on=replace_on, replacing=replacing))

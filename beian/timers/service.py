@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from beian.clock import Clock, as_utc
-from beian.db.direct import Direct
+from beian.db.multirow import direct_multi_row_insert, multi_row_values
 from beian.timers.models import Timer
 
 Handler = Callable[[Session, Timer, Clock], None]
@@ -90,16 +90,20 @@ def schedule_many(session: Session, armings: list[Arming], *, now: datetime) -> 
     """Create or re-arm every (kind, key) timer named, in one statement (an upsert)."""
     if not armings:
         return
-    rows = [
-        {"kind": a.kind, "key": a.key, "due_at": as_utc(a.due_at), "payload": a.payload,
-         "created_at": now, "attempts": 0, "fired_at": None, "cancelled_at": None,
-         "last_error": None}
+    # One row per (kind, key), the last arming winning as if armed one after another:
+    # an upsert may not meet the same row twice.
+    rows = list({
+        (a.kind, a.key): {
+            "kind": a.kind, "key": a.key, "due_at": as_utc(a.due_at), "payload": a.payload,
+            "created_at": now, "attempts": 0, "fired_at": None, "cancelled_at": None,
+            "last_error": None}
         for a in armings
-    ]
+    }.values())
     dialect = session.get_bind().dialect.name
-    if len(rows) <= _FEW:  # a person's action arms one or two: sent as they are (a batch)
-        for row in rows:
-            _upsert_one(dialect).send(session, row)
+    if len(rows) <= _FEW:  # a person's action arms one or two: one statement, in its batch
+        direct_multi_row_insert(
+            _TIMERS, _COLUMNS, len(rows), replace_on=("kind", "key"), replacing=_REARMED,
+        ).send(session, multi_row_values(_COLUMNS, rows))
     else:
         session.execute(_upsert(dialect), rows)
     # Timers of these names already loaded in the session now show the old row: reload.
@@ -110,13 +114,12 @@ def schedule_many(session: Session, armings: list[Arming], *, now: datetime) -> 
             session.expire(loaded)
 
 
-# Up to this many timers are armed by one statement each (beian.db.direct).
+# Up to this many timers are armed by one multi-row statement (beian.db.direct).
 _FEW = 4
-
-
-@functools.cache
-def _upsert_one(dialect: str) -> Direct:
-    return Direct(_upsert(dialect))
+_COLUMNS = ("kind", "key", "due_at", "payload", "created_at", "fired_at", "cancelled_at",
+            "attempts", "last_error")
+# What re-arming a (kind, key) timer replaces; the upsert of many below says the same.
+_REARMED = ("due_at", "payload", "fired_at", "cancelled_at", "last_error")
 
 
 @functools.cache
@@ -125,8 +128,7 @@ def _upsert(dialect: str) -> Any:
     and all, cost more than running it)."""
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     statement = insert(_TIMERS)
-    rearm = {name: statement.excluded[name]
-             for name in ("due_at", "payload", "fired_at", "cancelled_at", "last_error")}
+    rearm = {name: statement.excluded[name] for name in _REARMED}
     return statement.on_conflict_do_update(index_elements=["kind", "key"], set_=rearm)
 
 

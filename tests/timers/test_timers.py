@@ -55,6 +55,33 @@ def test_scheduling_the_same_key_again_moves_the_one_timer(sessions, clock):
         assert timer.due_at == clock.now() + timedelta(hours=3)
 
 
+def test_a_few_armings_rearm_fired_timers_and_the_last_of_a_key_wins(sessions, clock):
+    # A person's action arms its few timers in one statement (an upsert of several rows);
+    # a surge arms its many with another: both re-arm a fired timer of the same key.
+    later = clock.now() + timedelta(hours=2)
+    for count in (3, 7):
+        keys = [f"few-{count}-{i}" for i in range(count)]
+        for key in keys:
+            schedule(sessions, clock, "test_record", key, clock.now())
+        with transaction(sessions) as session:
+            for timer in timers.pending(session, kind="test_record"):
+                timer.fired_at = clock.now()
+        armings = [timers.Arming("test_record", key, later, {"n": 1}) for key in keys]
+        armings.append(timers.Arming("test_record", keys[0], later + timedelta(hours=1), {}))
+        with transaction(sessions) as session:
+            timers.schedule_many(session, armings, now=clock.now())
+        with sessions() as session:
+            pending = {t.key: t for t in timers.pending(session, kind="test_record")}
+        assert set(pending) == set(keys)
+        assert pending[keys[0]].due_at == later + timedelta(hours=1)
+        assert pending[keys[0]].payload == {}
+        assert [pending[key].due_at for key in keys[1:]] == [later] * (count - 1)
+        assert all(pending[key].payload == {"n": 1} for key in keys[1:])
+        with transaction(sessions) as session:
+            for timer in timers.pending(session, kind="test_record"):
+                timer.cancelled_at = clock.now()
+
+
 def test_a_cancelled_timer_does_not_fire(sessions, clock):
     CALLS.clear()
     schedule(sessions, clock, "test_record", "c", clock.now())
