@@ -199,27 +199,14 @@ class DatabaseRegistry:
         applicant: str | None = None,
         base: PrecheckConfig | None = None,
         calendar: bool = False,
-    ) -> PrecheckConfig:
-        """Answer in one statement what the pre-check of `document` (filed by `applicant`)
-        will ask; return the pre-check configuration (`base` plus the stored province
-        rules) read with it.
+    ) -> Callable[[], PrecheckConfig]:
+        """Ask in one statement what the pre-check of `document` (filed by `applicant`)
+        will ask. The statement is sent now (within a batch of beian.db.direct, with the
+        batch's other statements); the function returned reads the answer, after the
+        batch, and returns the pre-check configuration (`base` plus the stored province
+        rules read with it).
         With `calendar`, the stored calendar days are read too and left for the move that
         follows in this transaction (calendar.service.load_calendar)."""
-        return self.ask_ahead(document, filing_id=filing_id, applicant=applicant, base=base,
-                              calendar=calendar)()
-
-    def ask_ahead(
-        self,
-        document: dict[str, Any],
-        *,
-        filing_id: str | None,
-        applicant: str | None = None,
-        base: PrecheckConfig | None = None,
-        calendar: bool = False,
-    ) -> Callable[[], PrecheckConfig]:
-        """`read_ahead` in two steps: the statement is sent now (within a batch of
-        beian.db.direct, with the batch's other statements), and its answer read by the
-        function returned, called after the batch."""
         phones = _phones(document)
         subject = _subject(document)
         task_id = _face_task_id(document)

@@ -74,7 +74,7 @@ def _ask_check(
     returned reads the answers and runs the pre-check."""
     ignore = {filing.id} | ({filing.replaces_id} if filing.replaces_id else set())
     registry = DatabaseRegistry(session, now=now, ignore=ignore)
-    answer = registry.ask_ahead(
+    answer = registry.read_ahead(
         filing.document, filing_id=filing.id, applicant=filing.applicant, calendar=before_move
     )
 

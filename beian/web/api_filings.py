@@ -218,7 +218,7 @@ def _check(
     registry = DatabaseRegistry(session, now=now, ignore=ignore)
     # The province's stored rules too, as at save and submit: a clean answer here must
     # not turn into a refusal there.
-    config = registry.read_ahead(document, filing_id=filing_id, applicant=applicant)
+    config = registry.read_ahead(document, filing_id=filing_id, applicant=applicant)()
     found = precheck(document, now=now, registry=registry, config=config,
                      filing_id=filing_id, applicant=applicant)
     return [item.to_dict() for item in found]

@@ -161,7 +161,7 @@ def test_the_database_answers_uploads_like_the_in_memory_registry(world, documen
     def in_database(session, *, applicant, ahead):
         registry = DatabaseRegistry(session, now=now)
         if ahead:
-            registry.read_ahead(checked, filing_id=None, applicant=applicant)
+            registry.read_ahead(checked, filing_id=None, applicant=applicant)()
         return findings(registry, applicant)
 
     for applicant in (APPLICANT, "applicant-2", None):
@@ -184,7 +184,7 @@ def test_a_question_not_read_ahead_is_still_answered(world, document):
 
     def ask(session):
         registry = DatabaseRegistry(session, now=world.clock.now())
-        registry.read_ahead(elsewhere, filing_id=None)
+        registry.read_ahead(elsewhere, filing_id=None)()
         with statements(world) as seen:
             foreseen = registry.phone_holders("13900003333", exclude_filing=None)
             unforeseen = registry.phone_holders(mobile, exclude_filing=None)

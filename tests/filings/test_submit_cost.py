@@ -128,7 +128,7 @@ def test_a_submission_reads_the_calendar_with_the_pre_check(world, document):
 def _read_ahead_with_calendar(session, world, document):
     DatabaseRegistry(session, now=world.clock.now()).read_ahead(
         document, filing_id=None, calendar=True
-    )
+    )()
 
 
 def test_a_day_stored_after_the_read_ahead_counts_in_the_same_transaction(
