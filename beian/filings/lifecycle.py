@@ -32,6 +32,7 @@ from beian.core.workflow import (
 )
 from beian.db import direct
 from beian.db.direct import Direct
+from beian.filings import history_ids
 from beian.filings.errors import IllegalMove
 from beian.filings.models import Filing, FilingEvent
 from beian.filings.notify import notify_events
@@ -114,8 +115,12 @@ def move_many(
             for filing, source, target in zip(filings, sources, targets, strict=True)
         ], now=now)
         _arm(session, filings, targets, now)
-        # The notices' keys name the history rows: queued once their ids are known.
-        direct.after(session, lambda: _announce(session, filings, event, records, now))
+        # The notices' keys name the history rows: queued once their ids are known (in
+        # the batch when the id was reserved, beian.filings.history_ids).
+        if all(record.id is not None for record in records):
+            _announce(session, filings, event, records, now)
+        else:
+            direct.after(session, lambda: _announce(session, filings, event, records, now))
     return records
 
 
@@ -130,10 +135,16 @@ def _history(session: Session, rows: list[dict[str, Any]]) -> list[FilingEvent]:
     # A Core insert returning only the ids: the objects are made from the values written
     # (loading the returned rows as ORM objects built their row processor on every call).
     # Each filing moves once, so its id tells the rows apart in any order.
-    if len(rows) == 1:  # a person's action: the id is filled in once the batch is answered
-        record = FilingEvent(**{**rows[0], **_instants_as_read(rows[0])})
-        inserted = _INSERT_ONE_EVENT.send(session, rows[0])
-        direct.after(session, lambda: setattr(record, "id", inserted.rows()[0][1]))
+    if len(rows) == 1:  # a person's action: its id reserved, or known once answered
+        row = rows[0]
+        record = FilingEvent(**{**row, **_instants_as_read(row)})
+        reserved = history_ids.take(session, row["filing_id"])
+        if reserved is not None:
+            record.id = reserved
+            _INSERT_ONE_EVENT.send(session, {**row, "id": reserved})
+        else:
+            inserted = _INSERT_ONE_EVENT.send(session, row)
+            direct.after(session, lambda: setattr(record, "id", inserted.rows()[0][1]))
         return [record]
     ids: dict[str, int] = {filing_id: event_id for filing_id, event_id
                            in session.execute(_INSERT_HISTORY, rows)}

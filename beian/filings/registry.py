@@ -50,7 +50,9 @@ from beian.db.lists import none_of, one_of
 from beian.documents.models import Media
 from beian.facecheck.models import FaceTask
 from beian.facecheck.service import facts, status_at
+from beian.filings import history_ids
 from beian.filings.documents import section, subject_key_of
+from beian.filings.history_ids import NextEventId
 from beian.filings.models import Filing, FilingPerson
 from beian.provinces.models import ProvinceRule
 from beian.provinces.service import precheck_config
@@ -158,7 +160,8 @@ _ARMS = (
 # Run twice a submission: directly (beian.db.direct).
 _AHEAD = Direct(union_all(*_ARMS))
 # Before a move, the stored calendar days too (the move's deadline needs them): one
-# statement fewer on the way to a submission (see calendar.service.remember_stored_days).
+# statement fewer on the way to a submission (see calendar.service.remember_stored_days);
+# and the move's history id (beian.filings.history_ids).
 _AHEAD_WITH_CALENDAR = Direct(union_all(
     *_ARMS,
     # The day as the number yyyymmdd: a date's text form depends on PostgreSQL's DateStyle.
@@ -167,6 +170,8 @@ _AHEAD_WITH_CALENDAR = Direct(union_all(
               + extract("month", CalendarEntry.day) * 100 + extract("day", CalendarEntry.day),
               Integer),
          cast(CalendarEntry.is_workday, Integer), None),
+    # And the id the move's history row will take: its notices can then go with it.
+    _row("next_event", None, None, None, NextEventId(), None, None),
 ))
 
 
@@ -250,6 +255,8 @@ class DatabaseRegistry:
                                                expires_at=at, principal_name=b)
                 elif what == "upload" and n:  # the owner's own
                     found_uploads[key] = UploadFacts(content_type=a, kind=b)
+                elif what == "next_event" and filing_id is not None:
+                    history_ids.reserve(self.session, filing_id, n)
             for phone, hashed in hashes.items():
                 self._holders[(phone, filing_id)] = holders.get(hashed, set())
             if subject:

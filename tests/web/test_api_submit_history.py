@@ -22,11 +22,13 @@ def api(sessions, clock, tmp_path):
 
 
 def history_reads(sessions) -> AbstractContextManager[list[str]]:
-    """The statements of the block that read filing_events."""
+    """The statements of the block that read filing_events' rows (not the pre-check's
+    read-ahead, which asks only for the next history id: beian.filings.history_ids)."""
     return statements_run(
         sessions.kw["bind"],
         lambda statement, _context: (
             statement.lstrip().upper().startswith("SELECT") and "filing_events" in statement
+            and " AS what" not in statement
         ),
     )
 
