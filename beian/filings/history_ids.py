@@ -37,7 +37,7 @@ class NextEventId(ColumnElement[int]):
 
 @compiles(NextEventId, "postgresql")
 def _from_sequence(_element: NextEventId, _compiler: SQLCompiler, **_kw: Any) -> str:
-    return "nextval(pg_get_serial_sequence('filing_events', 'id'))"
+    return "nextval('filing_events_id_seq')"  # the SERIAL column's sequence
 
 
 @compiles(NextEventId)
