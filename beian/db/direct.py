@@ -83,22 +83,9 @@ class Direct:
         self._plans: dict[tuple[str, tuple[str, ...] | None], _Plan] = {}
 
     def rows(self, session: Session, params: Params) -> list[tuple[Any, ...]]:
-        """Run the statement and return its rows."""
-        connection = session.connection()
-        plan = self._plan(connection.dialect, params)
-        cursor = _execute(connection, plan, params)
-        return _rows(plan, cursor)
-
-    def first(self, session: Session, params: Params) -> tuple[Any, ...] | None:
-        """The first row, or None."""
-        rows = self.rows(session, params)
-        return rows[0] if rows else None
-
-    def rowcount(self, session: Session, params: Params) -> int:
-        """Run the statement and return how many rows it wrote."""
-        connection = session.connection()
-        cursor = _execute(connection, self._plan(connection.dialect, params), params)
-        return int(cursor.rowcount)
+        """Run the statement and return its rows (within a batch, once they are answered:
+        the statements sent before it are answered with it)."""
+        return self.send(session, params).rows()
 
     def send(self, session: Session, params: Params) -> Pending:
         """Run the statement; within a `batch`, send it without waiting for its answer.

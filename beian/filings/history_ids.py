@@ -23,6 +23,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
 
+from beian.filings.models import FilingEvent
+
 # session.info key: (transaction, filing id, reserved history id).
 _RESERVED = "beian.filings.history_ids.reserved"
 
@@ -35,14 +37,17 @@ class NextEventId(ColumnElement[int]):
     type = Integer()
 
 
+_TABLE = FilingEvent.__tablename__
+
+
 @compiles(NextEventId, "postgresql")
 def _from_sequence(_element: NextEventId, _compiler: SQLCompiler, **_kw: Any) -> str:
-    return "nextval('filing_events_id_seq')"  # the SERIAL column's sequence
+    return f"nextval('{_TABLE}_id_seq')"  # the SERIAL column's sequence, by its name
 
 
 @compiles(NextEventId)
 def _past_the_largest(_element: NextEventId, _compiler: SQLCompiler, **_kw: Any) -> str:
-    return "(SELECT coalesce(max(id), 0) + 1 FROM filing_events)"
+    return f"(SELECT coalesce(max(id), 0) + 1 FROM {_TABLE})"
 
 
 def reserve(session: Session, filing_id: str, event_id: int) -> None:

@@ -31,7 +31,7 @@ def _row(key: str, **changes: object) -> dict[str, object]:
 
 
 def test_rows_are_those_the_session_reads(db: Session) -> None:
-    INSERT.rowcount(db, _row("f1"))
+    INSERT.send(db, _row("f1"))
     INSERT.send(db, _row("f2", fired_at=AT, attempts=3))
     params = {"keys": ["f1", "f2", "nobody"]}
     through_session = [tuple(row) for row in db.execute(BY_KEYS, params)]
@@ -42,7 +42,7 @@ def test_rows_are_those_the_session_reads(db: Session) -> None:
     by_key = {row[1]: row for row in ours}
     assert by_key["f2"][4] == AT and by_key["f2"][4].tzinfo is not None
     assert by_key["f1"][3] == {"status": "sms_verification", "n": [1, 2]}
-    assert READ.first(db, {"keys": ["nobody"]}) is None
+    assert READ.rows(db, {"keys": ["nobody"]}) == []
 
 
 def test_a_refused_value_is_a_statement_error_and_a_refused_row_keeps_its_class(
@@ -50,9 +50,9 @@ def test_a_refused_value_is_a_statement_error_and_a_refused_row_keeps_its_class(
 ) -> None:
     with pytest.raises(exc.StatementError, match="a list of strings was expected"):
         READ.rows(db, {"keys": [1, 2]})
-    INSERT.rowcount(db, _row("dup"))
+    assert INSERT.send(db, _row("dup")).rowcount == 1
     with pytest.raises(exc.IntegrityError):  # (kind, key) is unique
-        INSERT.rowcount(db, _row("dup"))
+        INSERT.send(db, _row("dup"))
 
 
 def test_statements_it_cannot_run_as_written_are_refused(db: Session) -> None:
@@ -60,7 +60,7 @@ def test_statements_it_cannot_run_as_written_are_refused(db: Session) -> None:
     # execution makes it.
     without_payload = {k: v for k, v in _row("x").items() if k != "payload"}
     with pytest.raises(ValueError, match="defaults"):
-        Direct(insert(TIMERS)).rowcount(db, without_payload)
+        Direct(insert(TIMERS)).send(db, without_payload)
     expanding = select(TIMERS.c.id).where(TIMERS.c.key.in_(bindparam("keys", expanding=True)))
     with pytest.raises(ValueError, match="expanding"):
         Direct(expanding).rows(db, {"keys": ["a"]})
@@ -99,7 +99,7 @@ def test_the_session_cannot_run_a_statement_inside_a_batch(db: Session) -> None:
 def test_an_error_in_a_batch_is_raised_at_its_end_and_its_steps_do_not_run(
     db: Session,
 ) -> None:
-    INSERT.rowcount(db, _row("taken"))
+    INSERT.send(db, _row("taken"))
     db.commit()
     steps: list[str] = []
     with pytest.raises(exc.IntegrityError), direct.batch(db):
